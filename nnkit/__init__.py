@@ -1,0 +1,1 @@
+"""nnkit: a small NumPy library with reverse-mode autodiff (see the book)."""
