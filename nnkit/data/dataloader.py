@@ -1,0 +1,102 @@
+"""``DataLoader``: iterate over a data set in (shuffled) mini-batches.
+
+As ``torch.utils.data.DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False)``,
+plus ``seed``: with ``shuffle=True`` the order of epoch ``k`` is drawn from a
+``numpy.random.Generator`` seeded once with ``seed`` (so a run is reproducible and
+successive epochs differ). ``seed=None`` draws from nnkit's global generator
+(``nnkit.manual_seed``). No worker processes, no ``collate_fn``: batches are built with
+one fancy-index per array and returned as Tensors (``requires_grad=False``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .dataset import TensorDataset
+
+__all__ = ["DataLoader"]
+
+
+def _global_rng():
+    try:
+        from .. import tensor as _t  # the autodiff core owns the global generator
+    except Exception:  # pragma: no cover - core missing
+        return np.random.default_rng()
+    for name in ("get_rng", "rng", "_rng", "default_rng", "generator", "_generator"):
+        obj = getattr(_t, name, None)
+        if callable(obj):
+            try:
+                g = obj()
+            except TypeError:
+                continue
+            if isinstance(g, np.random.Generator):
+                return g
+        elif isinstance(obj, np.random.Generator):
+            return obj
+    import nnkit
+    for name in ("get_rng", "rng", "random"):
+        obj = getattr(nnkit, name, None)
+        if callable(obj):
+            try:
+                g = obj()
+            except TypeError:
+                continue
+            if isinstance(g, np.random.Generator):
+                return g
+    return np.random.default_rng()
+
+
+def _to_tensor(a):
+    from ..tensor import Tensor
+    return Tensor(a)
+
+
+class DataLoader:
+    """Mini-batches of ``dataset`` of size ``batch_size`` (the last may be smaller unless
+    ``drop_last``), in order or freshly shuffled every epoch."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, seed=None, drop_last=False,
+                 as_tensor=True):
+        if int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.seed = seed
+        self.drop_last = bool(drop_last)
+        self.as_tensor = as_tensor
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _order(self):
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        rng = self._rng if self._rng is not None else _global_rng()
+        return rng.permutation(n)
+
+    def __iter__(self):
+        order = self._order()
+        n, bs = len(order), self.batch_size
+        stop = n - n % bs if self.drop_last else n
+        fast = isinstance(self.dataset, TensorDataset)
+        for start in range(0, stop, bs):
+            idx = order[start:start + bs]
+            if fast:
+                arrays = self.dataset[idx]
+            else:
+                items = [self.dataset[int(i)] for i in idx]
+                if not isinstance(items[0], tuple):
+                    items = [(it,) for it in items]
+                arrays = tuple(np.stack([np.asarray(getattr(x, "data", x)) for x in col])
+                               for col in zip(*items))
+            if self.as_tensor:
+                yield tuple(_to_tensor(a) for a in arrays)
+            else:
+                yield tuple(arrays)
+
+    def __repr__(self):
+        return (f"DataLoader(dataset={self.dataset!r}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, seed={self.seed}, drop_last={self.drop_last})")
