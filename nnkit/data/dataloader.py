@@ -17,32 +17,15 @@ __all__ = ["DataLoader"]
 
 
 def _global_rng():
+    """nnkit's global generator (``nnkit.manual_seed``), looked up at draw time."""
     try:
-        from .. import tensor as _t  # the autodiff core owns the global generator
-    except Exception:  # pragma: no cover - core missing
-        return np.random.default_rng()
-    for name in ("get_rng", "rng", "_rng", "default_rng", "generator", "_generator"):
-        obj = getattr(_t, name, None)
-        if callable(obj):
-            try:
-                g = obj()
-            except TypeError:
-                continue
-            if isinstance(g, np.random.Generator):
-                return g
-        elif isinstance(obj, np.random.Generator):
-            return obj
-    import nnkit
-    for name in ("get_rng", "rng", "random"):
-        obj = getattr(nnkit, name, None)
-        if callable(obj):
-            try:
-                g = obj()
-            except TypeError:
-                continue
-            if isinstance(g, np.random.Generator):
-                return g
-    return np.random.default_rng()
+        from ..autograd import get_rng
+    except ImportError:  # pragma: no cover - core not there
+        import nnkit
+        get_rng = getattr(nnkit, "get_rng", None)
+        if get_rng is None:
+            return np.random.default_rng()
+    return get_rng()
 
 
 def _to_tensor(a):
