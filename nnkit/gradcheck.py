@@ -10,7 +10,8 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
 
     Floating-point Tensor inputs with ``requires_grad=True`` are checked (plain arrays are treated as
     requiring grad); they are copied to float64 first. Other inputs (integer index arrays, ...) pass
-    through. A non-scalar output is reduced to the scalar ``sum(out * v)`` with a fixed random ``v``.
+    through. A non-scalar output is reduced to the scalar ``sum(out * v)`` with a fixed random ``v``
+    (seeded by ``seed``).
     Passes if ``|analytic - numeric| <= atol + rtol * |numeric|`` everywhere; otherwise raises
     ``AssertionError`` naming the input, the worst element, and both values
     (or returns False with ``raise_exception=False``, like ``torch.autograd.gradcheck``).
@@ -27,7 +28,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         raise ValueError("gradcheck: no input is a floating-point Tensor with requires_grad=True")
 
     out = fn(*xs)
-    v = np.random.default_rng(seed).standard_normal(out.shape)
+    v = np.ones(out.shape) if out.data.size == 1 else np.random.default_rng(seed).standard_normal(out.shape)
 
     def f():                         # the scalar whose gradient we check, evaluated without a graph
         with no_grad():
