@@ -151,10 +151,12 @@ class Tensor:
                 node.grad = None
         self._accum_grad(seed)
         check = _mode.anomaly
-        for node in reversed(topo):
-            if node._backward is not None and node.grad is not None:
-                if check:
-                    _check_finite(node.grad, f"backward of {node._op}", (node,))
+        for node in reversed(topo):             # all of a node's users come before it
+            if node.grad is None:
+                continue
+            if check:
+                _check_finite(node.grad, f"backward (gradient w.r.t. {node.label or node._op or 'a leaf'})", (node,))
+            if node._backward is not None:
                 node._backward()
         if not retain_graph:
             for node in topo:
