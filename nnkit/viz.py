@@ -73,15 +73,21 @@ def _layout(order):
         columns.setdefault(col[("t", id(t))], []).append(("t", id(t)))
         if t._prev:
             columns.setdefault(col[("op", id(t))], []).append(("op", id(t)))
-    parents = {}
+    parents, consumer = {}, {}
     for t in order:
+        for j, p in enumerate(t._prev):
+            consumer.setdefault(("t", id(p)), (j, [("t", id(q)) for q in t._prev]))
         if t._prev:
             parents[("op", id(t))] = [("t", id(p)) for p in t._prev]
             parents[("t", id(t))] = [("op", id(t))]
     row = {}
     for c in sorted(columns):            # one left-to-right sweep of the barycentre heuristic
         nodes = columns[c]
-        key = {n: np.mean([row[p] for p in parents.get(n, []) if p in row] or [i]) for i, n in enumerate(nodes)}
+        key = {n: np.mean([row[p] for p in parents[n]]) for n in nodes if n in parents}
+        inner = dict(key)
+        for i, n in enumerate(nodes):    # a leaf goes next to the other operand of its op, in operand order
+            if n not in key:
+                key[n] = _leaf_key(n, i, consumer, inner)
         nodes.sort(key=lambda n: key[n])
         # spread nodes so no two share a row; keep them near their parents
         used = []
@@ -92,6 +98,17 @@ def _layout(order):
             used.append(r)
             row[n] = r
     return col, row
+
+
+def _leaf_key(n, i, consumer, key):
+    if n not in consumer:
+        return float(i)
+    j, operands = consumer[n]
+    others = [(k, key[m]) for k, m in enumerate(operands) if m in key]
+    if not others:
+        return float(i)
+    k, r = others[0]
+    return r + (0.5 if j > k else -0.5)
 
 
 def draw_graph(tensor, show_grad=True, figsize=None, rankdir="LR"):
@@ -110,14 +127,15 @@ def draw_graph(tensor, show_grad=True, figsize=None, rankdir="LR"):
     col, row = _layout(order)
     ncols = 1 + max(col.values())
     nrows = 1 + max(row.values()) - min(row.values())
-    dx, dy = 1.6, 1.25                                     # inches between columns / rows
+    dx, dy = 1.5, 1.25                                     # inches between columns / rows
     top = max(row.values())
 
-    def pos(node):
-        x, y = col[node] * dx, (top - row[node]) * dy
-        return (x, y) if rankdir == "LR" else (y, -x)
+    def pos(node):          # LR: columns left to right, rows top down; TB: columns top down, rows left to right
+        if rankdir == "LR":
+            return col[node] * dx, (top - row[node]) * dy
+        return row[node] * dx, -col[node] * dy
 
-    w, h = (ncols * dx + 0.4, nrows * dy + 0.4) if rankdir == "LR" else (nrows * dy + 0.4, ncols * dx + 0.4)
+    w, h = (ncols * dx + 0.4, nrows * dy + 0.4) if rankdir == "LR" else (nrows * dx + 0.4, ncols * dy + 0.4)
     fig = plt.figure(figsize=figsize or (max(w, 2.5), max(h, 2)))
     ax = fig.add_axes([0, 0, 1, 1])
     ax.set_axis_off()
@@ -137,7 +155,10 @@ def draw_graph(tensor, show_grad=True, figsize=None, rankdir="LR"):
             lines.append((t.label, "#222222", "bold"))
         lines.append((_fmt(t.data), VALUE_COLOR, "normal"))
         if show_grad and t.grad is not None:
-            lines.append((_fmt(t.grad), GRAD_COLOR, "normal"))
+            g = _fmt(t.grad)
+            if g.startswith("shape"):                     # an array: its norm says more than its shape
+                g = f"‖grad‖ {np.linalg.norm(t.grad):.3g}"
+            lines.append((g, GRAD_COLOR, "normal"))
         n = len(lines)
         for i, (s, c, wt) in enumerate(lines):
             ax.text(x, y + (n - 1) * 0.13 - i * 0.26, s, color=c, weight=wt, fontsize=9,
@@ -146,7 +167,7 @@ def draw_graph(tensor, show_grad=True, figsize=None, rankdir="LR"):
             ox, oy = pos(("op", id(t)))
             ax.add_patch(Ellipse((ox, oy), 2 * r, 2 * r, fc=OP_COLOR, ec="#2c5d8a", lw=1))
             sym = OP_SYMBOLS.get(t._op, t._op)
-            ax.text(ox, oy, sym, ha="center", va="center", fontsize=10 if len(sym) <= 3 else 7)
+            ax.text(ox, oy, sym, ha="center", va="center", fontsize=10 if len(sym) <= 4 else 7)
             _arrow(ax, FancyArrowPatch, (ox, oy), (x, y), r, bw, bh, rankdir, from_op=True)
             for p in t._prev:
                 _arrow(ax, FancyArrowPatch, pos(("t", id(p))), (ox, oy), r, bw, bh, rankdir, from_op=False)
