@@ -1,0 +1,64 @@
+# Two commands take a fresh clone to a built, tested book:  make book  and  make test.
+# Everything runs inside .venv, created on first use. Re-running is cheap: the venv is reinstalled only
+# when requirements.txt or pyproject.toml change (the stamp file), and the book build re-executes only
+# notebooks that changed (jupyter-cache under _build/).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+BOOK_FLAGS := -W -n --keep-going
+
+.PHONY: book test lab unit notebooks execute lock browser-deps clean help
+
+help:
+	@echo "make book      build the HTML book into _build/html (executes notebooks, cached)"
+	@echo "make test      unit tests + every notebook under nbval + book build + browser check"
+	@echo "make lab       JupyterLab on notebooks/ with widgets"
+	@echo "make unit      nnkit unit tests only (fast)"
+	@echo "make execute NB=notebooks/xx.ipynb   re-execute a notebook in place and clean it (for commits)"
+	@echo "make lock      re-pin requirements.txt from requirements.in"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt "setuptools>=64"
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo
+	@echo "The book is built. Open this page in a browser:"
+	@echo "    file://$(CURDIR)/_build/html/index.html"
+
+# The browser test drives the system's Chromium (Debian package 'chromium'); install it where missing.
+browser-deps:
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi nanum; } || { \
+	  echo "Installing Chromium and a Korean font for the browser test (Debian: chromium, fonts-nanum)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null; }
+
+test: $(STAMP) browser-deps
+	$(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests -m "not book" -p no:nbval
+
+notebooks: $(STAMP)
+	$(PY) -m pytest notebooks
+
+execute: $(STAMP)
+	$(PY) tools/nbexec.py $(or $(NB),notebooks/*.ipynb)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+lock:
+	rm -rf /tmp/nnkit-lock && $(PYTHON) -m venv /tmp/nnkit-lock
+	/tmp/nnkit-lock/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned with 'make lock' from requirements.in (Python 3.11, Linux). Do not edit by hand."; \
+	  /tmp/nnkit-lock/bin/pip freeze --exclude-editable | sort -f; } > requirements.txt
+
+clean:
+	rm -rf _build
