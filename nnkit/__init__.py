@@ -12,3 +12,4 @@ from .gradcheck import gradcheck
 from . import viz
 
 # subpackages (added by nn/optim/data work)
+from . import nn, optim, data
