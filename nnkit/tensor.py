@@ -198,6 +198,18 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    def __array__(self, dtype=None, copy=None):        # np.asarray(t), plt.plot(t) see the data
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extra = ""

@@ -293,3 +293,13 @@ def test_cast_is_differentiable():
     (y * y).sum().backward()
     assert x.grad.dtype == np.float32 and x.grad.tolist() == [2.0, 4.0]
     assert x.long().dtype == np.int64 and not x.long().requires_grad
+
+
+def test_numpy_interop_and_python_scalars():
+    t = nnkit.tensor([[1.0, 2.0]], requires_grad=True)
+    assert np.asarray(t) is t.data
+    y = np.ones((1, 2)) * t                                    # ndarray on the left defers to Tensor
+    assert isinstance(y, Tensor) and y.requires_grad
+    s = nnkit.tensor(2.5)
+    assert float(s) == 2.5 and int(s) == 2 and bool(s) and not bool(nnkit.tensor(0.0))
+    assert [v.item() for v in nnkit.tensor([3.0, 4.0])] == [3.0, 4.0]
