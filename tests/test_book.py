@@ -1,0 +1,144 @@
+"""The book builds with warnings as errors, and every page works in a real browser with no internet.
+
+Marked `book`: it runs `jupyter-book build` (cached execution, so unchanged notebooks are not re-run)
+and then loads each page of `_build/html` in headless Chromium, served on 127.0.0.1.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+pytestmark = pytest.mark.book
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def toc_pages() -> list[str]:
+    """Pages in the order of _toc.yml, as paths relative to _build/html."""
+    entries = re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [f"{e}.html" for e in entries]
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run(
+        [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"],
+        cwd=ROOT, capture_output=True, text=True, timeout=1800,
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "build succeeded" in log, "book build failed:\n" + log[-6000:]
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    handler = functools.partial(QuietHandler, directory=str(built_book))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+def chromium_path() -> str:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("Chromium is not installed: `make test` installs the Debian package 'chromium' (make browser-deps)")
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def test_build_succeeds_and_lists_every_toc_page(built_book):
+    for page in toc_pages():
+        assert (built_book / page).is_file(), f"{page} missing from the built book"
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file(), "MathJax is not served locally"
+    assert (built_book / "_static" / "widgets" / "embed-amd.js").is_file(), "widget manager is not served locally"
+
+
+def test_pages_reference_no_external_scripts_or_styles(built_book):
+    pattern = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(https?:)?//(?!127\.0\.0\.1)[^\"]+\"")
+    for page in toc_pages():
+        html = (built_book / page).read_text(encoding="utf-8")
+        external = [m.group(0) for m in pattern.finditer(html) if "rel=\"canonical\"" not in m.group(0)]
+        assert not external, f"{page} loads from the internet: {external[:3]}"
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_in_browser(browser, server, page):
+    """No console errors, no request leaving 127.0.0.1, math typeset, images loaded, widgets rendered."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    external: list[str] = []
+    pg.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    pg.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.goto(f"{server}/{page}", wait_until="load")
+    html = (HTML / page).read_text(encoding="utf-8")
+
+    math_nodes = html.count('class="math')
+    if math_nodes:
+        pg.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        pg.evaluate("() => MathJax.startup.promise")
+        typeset = pg.locator("mjx-container").count()
+        assert typeset >= math_nodes, f"{page}: {typeset} typeset equations for {math_nodes} math nodes"
+        assert pg.locator("mjx-merror").count() == 0, f"{page}: MathJax reported a TeX error"
+
+    broken = pg.evaluate(
+        "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
+    assert not broken, f"{page}: images that did not load: {broken}"
+
+    if "application/vnd.jupyter.widget-view+json" in html:
+        pg.wait_for_selector(".jupyter-widgets.widget-slider, .widget-slider", timeout=20000)
+        assert pg.locator(".widget-output img, .jp-OutputArea-output img").count() >= 1, (
+            f"{page}: the widget's saved figure did not render"
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SCREENSHOTS / (Path(page).stem + ".png")), full_page=True)
+
+    assert not external, f"{page}: requests left 127.0.0.1: {external[:5]}"
+    assert not errors, f"{page}: {errors[:5]}"
+    ctx.close()
