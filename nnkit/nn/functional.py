@@ -230,8 +230,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
         y[n, o, i, j] = b[o] + sum_{c, u, v} x_pad[n, c, s_h i + u, s_w j + v] w[o, c, u, v]
 
     Forward: the windows of the zero-padded input (a ``sliding_window_view``, copied once into
-    an (N*OH*OW, C*kH*kW) matrix) times the flattened weight, one matmul. Backward: dW and db
-    from one matmul and a sum; dx by one matmul and a loop over the kH*kW kernel offsets.
+    an (N*OH*OW, kH*kW*C) matrix with one slice copy per kernel offset) times the flattened
+    weight, one matmul. Backward: dW and db from one matmul and a sum; dx by one matmul and a
+    loop over the kH*kW kernel offsets (col2im). Channels-last inside, NCHW outside.
     """
     x, w = _t(input), _t(weight)
     b = None if bias is None else _t(bias)
@@ -240,28 +241,35 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     ph, pw = _pair(padding, "padding")
     O, C, kh, kw = w.shape
     oh, ow = _conv_geometry("conv2d", x.shape, kh, kw, sh, sw, ph, pw)
-    N = x.shape[0]
-    xp = np.pad(x.data, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if (ph or pw) else x.data
-    win = _windows(xp, kh, kw, sh, sw)                                   # (N, C, OH, OW, kh, kw)
-    cols = np.ascontiguousarray(win.transpose(0, 2, 3, 1, 4, 5)).reshape(N * oh * ow, C * kh * kw)
-    wmat = w.data.reshape(O, C * kh * kw)
+    N, H, W = x.shape[0], x.shape[2], x.shape[3]
+    # im2col in (N, OH, OW, kH, kW, C) order from an NHWC copy of the padded input: kH*kW slice
+    # copies, each moving contiguous runs of C values
+    xp = np.zeros((N, H + 2 * ph, W + 2 * pw, C), dtype=x.data.dtype)
+    xp[:, ph:ph + H, pw:pw + W, :] = x.data.transpose(0, 2, 3, 1)
+    cols = np.empty((N, oh, ow, kh, kw, C), dtype=x.data.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j, :] = xp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :]
+    cols = cols.reshape(N * oh * ow, kh * kw * C)
+    wmat = w.data.transpose(0, 2, 3, 1).reshape(O, kh * kw * C)         # (O, kH*kW*C)
     y = cols @ wmat.T                                                    # (N*OH*OW, O)
     if b is not None:
         y += b.data
-    y = y.reshape(N, oh, ow, O).transpose(0, 3, 1, 2)
+    y = np.ascontiguousarray(y.reshape(N, oh, ow, O).transpose(0, 3, 1, 2))  # NCHW, contiguous
     out = Tensor._make(y, (x, w) if b is None else (x, w, b), "conv2d")
     def _backward():
         g = out.grad.transpose(0, 2, 3, 1).reshape(N * oh * ow, O)      # (N*OH*OW, O)
         if w.requires_grad:
-            _give(w, (g.T @ cols).reshape(w.shape))
+            _give(w, np.ascontiguousarray((g.T @ cols).reshape(O, kh, kw, C).transpose(0, 3, 1, 2)))
         if b is not None and b.requires_grad:
             _give(b, g.sum(axis=0))
         if x.requires_grad:
-            gcols = (g @ wmat).reshape(N, oh, ow, C, kh, kw).transpose(0, 3, 1, 2, 4, 5)
-            gxp = _col2im(gcols, xp.shape, kh, kw, sh, sw)
-            if ph or pw:
-                gxp = gxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
-            x._accum_grad(gxp)
+            gcols = (g @ wmat).reshape(N, oh, ow, kh, kw, C)
+            gxp = np.zeros(xp.shape, dtype=gcols.dtype)                  # NHWC col2im: kH*kW adds
+            for i in range(kh):
+                for j in range(kw):
+                    gxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :] += gcols[:, :, :, i, j, :]
+            x._accum_grad(gxp[:, ph:ph + H, pw:pw + W, :].transpose(0, 3, 1, 2))
     out._backward = _backward
     return out
 
@@ -334,28 +342,34 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
         xp = np.pad(xd, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
     else:
         xp = xd
-    if (sh, sw) == (kh, kw) and not (ph or pw):
-        # non-overlapping windows: a reshape, no window view needed
-        v = xp[:, :, :oh * kh, :ow * kw].reshape(N, C, oh, kh, ow, kw).transpose(0, 1, 2, 4, 3, 5)
-    else:
-        v = _windows(xp, kh, kw, sh, sw)
-    flat = v.reshape(N, C, oh, ow, kh * kw)                 # one copy
-    idx = flat.argmax(axis=-1)[..., None]
-    y = np.take_along_axis(flat, idx, axis=-1)[..., 0]
+    # running maximum over the kH*kW kernel offsets (strided views, no window copy); ``idx``
+    # remembers the first offset holding the maximum, where the gradient goes
+    y = idx = None
+    for k in range(kh * kw):
+        u, v = divmod(k, kw)
+        s_ = xp[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw]
+        if y is None:
+            y = s_.copy()
+            idx = np.zeros(y.shape, dtype=np.int16)
+        else:
+            upd = s_ > y
+            np.copyto(y, s_, where=upd)
+            np.copyto(idx, k, where=upd)
     if x.ndim == 3:
         y = y[0]
     out = Tensor._make(y, (x,), "max_pool2d")
     def _backward():
         g = out.grad if x.ndim == 4 else out.grad[None]
-        gw = np.zeros((N, C, oh, ow, kh * kw), dtype=g.dtype)
-        np.put_along_axis(gw, idx, g[..., None], axis=-1)
-        gw = gw.reshape(N, C, oh, ow, kh, kw)
-        if (sh, sw) == (kh, kw) and not (ph or pw) and xp.shape[2] == oh * kh and xp.shape[3] == ow * kw:
-            gx = gw.transpose(0, 1, 2, 4, 3, 5).reshape(xp.shape)
-        else:
-            gx = _col2im(gw, xp.shape, kh, kw, sh, sw)
-            if ph or pw:
-                gx = gx[:, :, ph:ph + xd.shape[2], pw:pw + xd.shape[3]]
+        gx = np.zeros(xp.shape, dtype=g.dtype)
+        for k in range(kh * kw):
+            u, v = divmod(k, kw)
+            sl = gx[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw]
+            if (sh, sw) == (kh, kw):                  # windows do not overlap: plain writes
+                np.copyto(sl, g, where=idx == k)
+            else:
+                sl += np.where(idx == k, g, 0)
+        if ph or pw:
+            gx = gx[:, :, ph:ph + xd.shape[2], pw:pw + xd.shape[3]]
         x._accum_grad(gx if x.ndim == 4 else gx[0])
     out._backward = _backward
     return out
