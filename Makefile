@@ -32,12 +32,19 @@ book: $(STAMP)
 	@echo "The book is built. Open this page in a browser:"
 	@echo "    file://$(CURDIR)/_build/html/index.html"
 
-# The browser test drives the system's Chromium (Debian package 'chromium'); install it where missing.
+# The browser test drives a system Chromium (Debian package 'chromium', or Google Chrome where the
+# machine has it, as GitHub's runners do); install Chromium and a Korean font where missing.
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser-deps:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi nanum; } || { \
-	  echo "Installing Chromium and a Korean font for the browser test (Debian: chromium, fonts-nanum)"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null; }
+	@missing=""; \
+	for b in $(BROWSERS); do command -v $$b >/dev/null 2>&1 && found=1; done; \
+	[ -n "$${found:-}" ] || missing="chromium"; \
+	fc-list 2>/dev/null | grep -qi nanum || missing="$$missing fonts-nanum"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing for the browser test:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest

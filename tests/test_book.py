@@ -63,7 +63,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def chromium_path() -> str:
-    for name in ("chromium", "chromium-browser"):
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         found = shutil.which(name)
         if found:
             return found
