@@ -349,3 +349,22 @@ def test_linear_init_ranges_match_torch_formula():
     c = nn.Conv2d(3, 8, 5)
     b = 1 / np.sqrt(3 * 25)
     assert np.abs(c.weight.data).max() <= b and np.abs(c.bias.data).max() <= b
+
+
+def test_max_pool_ties_match_torch():
+    base = np.array([[1.0, 5.0, 0.0, 0.0], [5.0, 0.0, 0.0, 0.0], [2.0, 2.0, 3.0, 1.0], [2.0, 2.0, 1.0, 3.0]])
+    x = np.stack([base, base.T, np.zeros((4, 4))])[None]          # (1, 3, 4, 4), many ties
+    for k, s in ((2, 2), (2, 1), (3, 1)):
+        xn, xt = pair(x)
+        y, yt = F.max_pool2d(xn, k, s), TF.max_pool2d(xt, k, s)
+        close(y, yt)
+        backward_both(y, yt)
+        close(xn.grad, xt.grad)
+
+
+def test_max_pool_odd_size_and_3d_match_torch():
+    xn, xt = pair(rng.standard_normal((2, 5, 7)))
+    y, yt = F.max_pool2d(xn, 2), TF.max_pool2d(xt, 2)
+    close(y, yt)
+    backward_both(y, yt)
+    close(xn.grad, xt.grad)

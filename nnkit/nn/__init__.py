@@ -1,6 +1,8 @@
 """Layers, losses and functional ops (``nnkit.nn``), with PyTorch's names, arguments and
 numerics. ``from nnkit.nn import functional as F``."""
 from . import functional, init
+
+functional._tune_allocator()   # reuse freed large arrays instead of page-faulting new ones
 from .module import Module, Parameter
 from .container import Sequential, ModuleList, Identity, Flatten
 from .linear import Linear, Maxout

@@ -9,6 +9,10 @@ costs a handful of large array operations instead of many tiny ones. ``conv2d_na
 from __future__ import annotations
 
 
+import ctypes
+import os
+import sys
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -23,6 +27,24 @@ __all__ = ["relu", "leaky_relu", "elu", "prelu", "sigmoid", "tanh", "softmax", "
 
 
 # ============================================================================= helpers
+def _tune_allocator():
+    """Ask glibc's malloc to keep freed blocks of up to 32 MB in its heap (mmap threshold) and
+    not to hand memory back to the OS until 256 MB are free (trim threshold).
+
+    A training step allocates and frees the same large arrays every iteration; by default
+    glibc maps each block > 128 KB afresh and unmaps it on free, so every step pays page
+    faults to zero new pages (on this sandboxed machine about 1 ms per 3 MB: it made the CNN
+    step ~1.6x slower). Called once when ``nnkit.nn`` is imported; Linux/glibc only; set the
+    environment variable ``NNKIT_NO_MALLOPT=1`` to skip it. Returns True if applied."""
+    if os.environ.get("NNKIT_NO_MALLOPT") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(-3, 32 * 1024 * 1024) and libc.mallopt(-1, 256 * 1024 * 1024))
+    except (OSError, AttributeError):  # not glibc
+        return False
+
+
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
@@ -230,9 +252,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
         y[n, o, i, j] = b[o] + sum_{c, u, v} x_pad[n, c, s_h i + u, s_w j + v] w[o, c, u, v]
 
     Forward: the windows of the zero-padded input (a ``sliding_window_view``, copied once into
-    an (N*OH*OW, kH*kW*C) matrix with one slice copy per kernel offset) times the flattened
-    weight, one matmul. Backward: dW and db from one matmul and a sum; dx by one matmul and a
-    loop over the kH*kW kernel offsets (col2im). Channels-last inside, NCHW outside.
+    an (N, C*kH*kW, OH*OW) array with one slice copy per kernel offset) times the flattened
+    weight, one batched matmul that lands directly in NCHW. Backward: dW and db from one
+    batched matmul and sums; dx by one batched matmul and a loop over the kH*kW kernel offsets
+    (col2im). Everything stays NCHW: no large transposed copies.
     """
     x, w = _t(input), _t(weight)
     b = None if bias is None else _t(bias)
@@ -242,34 +265,32 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     O, C, kh, kw = w.shape
     oh, ow = _conv_geometry("conv2d", x.shape, kh, kw, sh, sw, ph, pw)
     N, H, W = x.shape[0], x.shape[2], x.shape[3]
-    # im2col in (N, OH, OW, kH, kW, C) order from an NHWC copy of the padded input: kH*kW slice
-    # copies, each moving contiguous runs of C values
-    xp = np.zeros((N, H + 2 * ph, W + 2 * pw, C), dtype=x.data.dtype)
-    xp[:, ph:ph + H, pw:pw + W, :] = x.data.transpose(0, 2, 3, 1)
-    cols = np.empty((N, oh, ow, kh, kw, C), dtype=x.data.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, :, i, j, :] = xp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :]
-    cols = cols.reshape(N * oh * ow, kh * kw * C)
-    wmat = w.data.transpose(0, 2, 3, 1).reshape(O, kh * kw * C)         # (O, kH*kW*C)
-    y = cols @ wmat.T                                                    # (N*OH*OW, O)
+    P = oh * ow
+    xp = np.pad(x.data, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if (ph or pw) else x.data
+    # im2col, one slice copy per kernel offset: cols[n, (c, u, v), (i, j)] = xp[n, c, s i + u, s j + v]
+    cols = np.empty((N, C, kh, kw, oh, ow), dtype=xp.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            cols[:, :, u, v] = xp[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw]
+    cols = cols.reshape(N, C * kh * kw, P)
+    wmat = w.data.reshape(O, C * kh * kw)
+    y = np.matmul(wmat, cols)                                            # (N, O, OH*OW): NCHW
     if b is not None:
-        y += b.data
-    y = np.ascontiguousarray(y.reshape(N, oh, ow, O).transpose(0, 3, 1, 2))  # NCHW, contiguous
-    out = Tensor._make(y, (x, w) if b is None else (x, w, b), "conv2d")
+        y += b.data[:, None]
+    out = Tensor._make(y.reshape(N, O, oh, ow), (x, w) if b is None else (x, w, b), "conv2d")
     def _backward():
-        g = out.grad.transpose(0, 2, 3, 1).reshape(N * oh * ow, O)      # (N*OH*OW, O)
+        g = out.grad.reshape(N, O, P)
         if w.requires_grad:
-            _give(w, np.ascontiguousarray((g.T @ cols).reshape(O, kh, kw, C).transpose(0, 3, 1, 2)))
+            _give(w, np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape))
         if b is not None and b.requires_grad:
-            _give(b, g.sum(axis=0))
+            _give(b, g.sum(axis=(0, 2)))
         if x.requires_grad:
-            gcols = (g @ wmat).reshape(N, oh, ow, kh, kw, C)
-            gxp = np.zeros(xp.shape, dtype=gcols.dtype)                  # NHWC col2im: kH*kW adds
-            for i in range(kh):
-                for j in range(kw):
-                    gxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :] += gcols[:, :, :, i, j, :]
-            x._accum_grad(gxp[:, ph:ph + H, pw:pw + W, :].transpose(0, 3, 1, 2))
+            gc = np.matmul(wmat.T, g).reshape(N, C, kh, kw, oh, ow)
+            gxp = np.zeros(xp.shape, dtype=gc.dtype)                      # col2im: kH*kW adds
+            for u in range(kh):
+                for v in range(kw):
+                    gxp[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw] += gc[:, :, u, v]
+            x._accum_grad(gxp[:, :, ph:ph + H, pw:pw + W] if (ph or pw) else gxp)
     out._backward = _backward
     return out
 
@@ -329,6 +350,49 @@ def _pool_args(fn, x, kernel_size, stride, padding):
     return kh, kw, sh, sw, ph, pw, oh, ow
 
 
+def _max_pool_tiles(x, xd, kh, kw, oh, ow):
+    """max_pool2d for non-overlapping windows (stride == kernel, no padding), separably:
+    first the maximum over the kH rows of each window (contiguous rows, fast), then over the
+    kW columns. Ties go to the first maximum in row-major window order, as PyTorch. (Masks
+    are applied by multiplication: ``np.where``/``copyto(where=)`` are much slower here.)"""
+    N, C, H, W = xd.shape
+    xr = xd[:, :, :oh * kh, :].reshape(N, C, oh, kh, W)
+    m1 = xr[:, :, :, 0, :]
+    ridx = np.zeros(m1.shape, dtype=np.int8)           # row of the maximum, per column
+    for u in range(1, kh):
+        row = xr[:, :, :, u, :]
+        ridx = np.maximum(ridx, (row > m1).view(np.int8) * np.int8(u))
+        m1 = np.maximum(m1, row)
+    m1c = m1[:, :, :, :ow * kw].reshape(N, C, oh, ow, kw)
+    rc = ridx[:, :, :, :ow * kw].reshape(N, C, oh, ow, kw)
+    y, yr = m1c[..., 0], rc[..., 0]
+    cidx = np.zeros(y.shape, dtype=np.int8)
+    for v in range(1, kw):
+        col, colr = m1c[..., v], rc[..., v]
+        upd = ((col > y) | ((col == y) & (colr < yr))).view(np.int8)  # earlier row wins a tie
+        cidx = np.maximum(cidx, upd * np.int8(v))
+        yr = yr + upd * (colr - yr)
+        y = np.maximum(y, col)
+    y = np.ascontiguousarray(y)
+    squeeze = x.ndim == 3
+    out = Tensor._make(y[0] if squeeze else y, (x,), "max_pool2d")
+    def _backward():
+        g = out.grad[None] if squeeze else out.grad
+        gcol = np.zeros((N, C, oh, W), dtype=g.dtype)
+        gc = gcol[:, :, :, :ow * kw].reshape(N, C, oh, ow, kw)
+        for v in range(kw):
+            np.multiply(g, cidx == v, out=gc[..., v])
+        gx = np.zeros((N, C, oh, kh, W), dtype=g.dtype)
+        for u in range(kh):
+            np.multiply(gcol, ridx == u, out=gx[:, :, :, u, :])
+        gx = gx.reshape(N, C, oh * kh, W)
+        if oh * kh != H:
+            gx = np.concatenate([gx, np.zeros((N, C, H - oh * kh, W), dtype=g.dtype)], axis=2)
+        _give(x, gx[0] if squeeze else gx)
+    out._backward = _backward
+    return out
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0):
     """Maximum over each kH x kW window (stride defaults to the kernel size; padding counts as
     -inf), as ``torch.nn.functional.max_pool2d`` without ``dilation``/``ceil_mode``/
@@ -342,6 +406,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
         xp = np.pad(xd, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
     else:
         xp = xd
+    if (sh, sw) == (kh, kw) and not (ph or pw) and x.data.flags.c_contiguous:
+        y = _max_pool_tiles(x, xd, kh, kw, oh, ow)
+        if y is not None:
+            return y
     # running maximum over the kH*kW kernel offsets (strided views, no window copy); ``idx``
     # remembers the first offset holding the maximum, where the gradient goes
     y = idx = None
