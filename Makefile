@@ -27,7 +27,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	NNKIT_WIDGETS=static $(BIN)/jupyter-book build . $(BOOK_FLAGS)
 	@echo
 	@echo "The book is built. Open this page in a browser:"
 	@echo "    file://$(CURDIR)/_build/html/index.html"

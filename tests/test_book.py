@@ -41,6 +41,7 @@ def built_book():
     proc = subprocess.run(
         [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"],
         cwd=ROOT, capture_output=True, text=True, timeout=1800,
+        env={**os.environ, "NNKIT_WIDGETS": "static"},  # precomputed widget frames (nnkit/widgets.py)
     )
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0 and "build succeeded" in log, "book build failed:\n" + log[-6000:]
@@ -132,13 +133,44 @@ def test_page_in_browser(browser, server, page):
     assert not broken, f"{page}: images that did not load: {broken}"
 
     if "application/vnd.jupyter.widget-view+json" in html:
-        pg.wait_for_selector(".jupyter-widgets.widget-slider, .widget-slider", timeout=20000)
-        assert pg.locator(".widget-output img, .jp-OutputArea-output img").count() >= 1, (
-            f"{page}: the widget's saved figure did not render"
-        )
+        check_interactive_figures(pg, page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(SCREENSHOTS / (Path(page).stem + ".png")), full_page=True)
 
     assert not external, f"{page}: requests left 127.0.0.1: {external[:5]}"
     assert not errors, f"{page}: {errors[:5]}"
     ctx.close()
+
+
+VISIBLE_FRAME = """b => [...b.querySelectorAll('img')]
+    .filter(i => i.offsetParent !== null && i.complete && i.naturalWidth > 0).map(i => i.src).join(' ')"""
+
+
+def check_interactive_figures(pg, page):
+    """Every widget on a page is an nnkit.widgets.interact figure whose slider swaps the frame."""
+    pg.wait_for_selector(".widget-slider, .widget-dropdown", timeout=20000)
+    figures = pg.locator(".nnkit-static-interact")
+    count = figures.count()
+    assert count >= 1, f"{page}: widgets render, but none is an nnkit.widgets.interact figure"
+    for k in range(count):
+        fig = figures.nth(k)
+        fig.scroll_into_view_if_needed()
+        pg.wait_for_function(f"() => ({VISIBLE_FRAME})(document.querySelectorAll('.nnkit-static-interact')[{k}])")
+        before = fig.evaluate(VISIBLE_FRAME)
+        handle = fig.locator(".noUi-handle").first
+        if handle.count():
+            handle.focus()
+            now = handle.get_attribute("aria-valuenow")
+            handle.press("ArrowLeft" if now == handle.get_attribute("aria-valuemax") else "ArrowRight")
+        else:  # a dropdown: choose another option
+            select = fig.locator("select").first
+            options = select.locator("option").all_inner_texts()
+            current = select.input_value()
+            select.select_option(index=1 if select.evaluate("s => s.selectedIndex") == 0 else 0)
+            assert len(options) > 1 and select.input_value() != current
+        pg.wait_for_function(
+            f"() => ({VISIBLE_FRAME})(document.querySelectorAll('.nnkit-static-interact')[{k}]) !== {before!r}",
+            timeout=5000,
+        )
+        after = fig.evaluate(VISIBLE_FRAME)
+        assert after and after != before, f"{page}: moving the control of figure {k} did not change the figure"
