@@ -3,30 +3,38 @@
     python benchmarks/bench.py [--repeat 5] [--threads N]
 
 Each workload: one training step = forward, loss, backward, optimizer (SGD) step, on the same
-shapes in float32. Every timing is the median over ``--repeat`` runs of a block of steps (after
-a warm-up block), reported per step. Ratios are nnkit / reference: below 1 means nnkit is faster.
+shapes in float32. After a warm-up block each, the contenders run their blocks of steps in
+turn (nnkit, torch, numpy, nnkit, torch, numpy, ...) ``--repeat`` times, so that load from other
+processes hits them alike; a timing is the *minimum* per-step time over the blocks (the least
+disturbed run). Ratios are nnkit / reference: below 1 means nnkit is faster.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import platform
-import statistics
 import time
 
 import numpy as np
 
 
 def timeit(fn, steps, repeat):
-    for _ in range(max(1, steps // 5)):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(steps):
+    return timeit_many([fn], steps, repeat)[0]
+
+
+def timeit_many(fns, steps, repeat):
+    """Interleaved blocks of ``steps`` calls of each function; min per-step time of each."""
+    for fn in fns:
+        for _ in range(max(1, steps // 5)):
             fn()
-        times.append((time.perf_counter() - t0) / steps)
-    return statistics.median(times)
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            best[k] = min(best[k], (time.perf_counter() - t0) / steps)
+    return best
 
 
 # ----------------------------------------------------------------------------- model builders
@@ -172,7 +180,7 @@ WORKLOADS = [
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     ap.add_argument("--only", nargs="*", default=None)
     args = ap.parse_args()
@@ -198,13 +206,15 @@ def main():
     for kind, label, steps in WORKLOADS:
         if args.only and kind not in args.only:
             continue
-        tn = timeit(nnkit_step(kind), steps, args.repeat)
-        tt = timeit(torch_step(kind), steps, args.repeat) if torch is not None else float("nan")
+        fns = [nnkit_step(kind)]
+        if torch is not None:
+            fns.append(torch_step(kind))
         if kind == "linear":
-            tf = timeit(numpy_linear_floor(), steps, args.repeat)
-            tm = timeit(numpy_matmuls_only(), steps, args.repeat)
-        else:
-            tf = tm = float("nan")
+            fns += [numpy_linear_floor(), numpy_matmuls_only()]
+        ts = timeit_many(fns, steps, args.repeat)
+        tn = ts[0]
+        tt = ts[1] if torch is not None else float("nan")
+        tf, tm = (ts[-2], ts[-1]) if kind == "linear" else (float("nan"), float("nan"))
         row = f"{label:48s} {tn * 1e3:9.3f} {tt * 1e3:9.3f} {tn / tt:11.2f}"
         if kind == "linear":
             row += f" {tf * 1e3:9.3f} {tn / tf:11.2f}   (3 bare matmuls only: {tm * 1e3:.3f} ms, ratio {tn / tm:.2f})"
