@@ -10,7 +10,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lab unit notebooks execute lock browser-deps clean help
+.PHONY: book test lab unit notebooks execute student lock browser-deps clean help
 
 help:
 	@echo "make book      build the HTML book into _build/html (executes notebooks, cached)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab       JupyterLab on notebooks/ with widgets"
 	@echo "make unit      nnkit unit tests only (fast)"
 	@echo "make execute NB=notebooks/xx.ipynb   re-execute a notebook in place and clean it (for commits)"
+	@echo "make student   write the student edition (no solutions) to student/"
 	@echo "make lock      re-pin requirements.txt from requirements.in"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -57,6 +58,9 @@ notebooks: $(STAMP)
 
 execute: $(STAMP)
 	$(PY) tools/nbexec.py $(or $(NB),notebooks/*.ipynb)
+
+student: $(STAMP)
+	$(PY) tools/student_edition.py student
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -174,3 +174,51 @@ def check_interactive_figures(pg, page):
         )
         after = fig.evaluate(VISIBLE_FRAME)
         assert after and after != before, f"{page}: moving the control of figure {k} did not change the figure"
+
+
+class _Links(__import__("html.parser").parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        for key in ("href", "src"):
+            if a.get(key) and not (tag == "link" and a.get("rel") in ("canonical",)):
+                self.links.append(a[key])
+
+
+def test_internal_links_resolve(built_book):
+    """Every relative href/src in the built site points to a file that exists (and to an existing id)."""
+    parsed = {}
+
+    def parse(page: Path) -> _Links:
+        if page not in parsed:
+            p = _Links()
+            p.feed(page.read_text(encoding="utf-8"))
+            parsed[page] = p
+        return parsed[page]
+
+    broken = []
+    for page in sorted(built_book.rglob("*.html")):
+        for link in parse(page).links:
+            if re.match(r"^(https?:|mailto:|javascript:|data:|blob:|//)", link) or link.startswith("{"):
+                continue
+            target, _, frag = link.partition("#")
+            target = target.split("?")[0]
+            path = (page.parent / target).resolve() if target else page
+            if path.is_dir():
+                path = path / "index.html"
+            if not path.exists():
+                broken.append(f"{page.relative_to(built_book)} -> {link}")
+            elif frag and path.suffix == ".html" and frag not in parse(path).ids:
+                broken.append(f"{page.relative_to(built_book)} -> {link} (no id {frag!r})")
+    assert not broken, f"{len(broken)} broken internal links: {broken[:10]}"
+
+
+def test_student_edition_is_published(built_book):
+    assert (built_book / "student-edition.zip").stat().st_size > 0
+    html = (built_book / "book" / "how_to_use.html").read_text(encoding="utf-8")
+    assert 'href="../student-edition.zip"' in html
