@@ -15,6 +15,10 @@ Two modes:
   the frames in the browser (`jslink` to a `Stack`), so moving a slider in the hosted book swaps the
   figure with no kernel and no network.
 
+A live figure may have more controls, or finer steps, than a page can hold. `frames={name: values}`
+chooses what the hosted book precomputes: only the named controls (at most two), on the given values;
+the other controls stay at their default values there.
+
 The mode is `static` when the environment variable `NNKIT_WIDGETS=static` is set (`make book`,
 `tools/nbexec.py` and the book test set it), `live` otherwise, or forced with `interact(..., static=True)`.
 
@@ -72,11 +76,12 @@ def _static_control(name: str, widget, values: list):
                 if isinstance(default, (int, float)) and not isinstance(default, bool)
                 else (0 if values[i] == default else 1))
     if isinstance(widget, (w.IntSlider, w.FloatSlider, w.SelectionSlider)):
-        fmt = "{:d}" if isinstance(widget, w.IntSlider) else "{:g}"
+        fmt = "{:d}" if isinstance(widget, w.IntSlider) and all(isinstance(v, int) for v in values) else "{:g}"
         options = [(fmt.format(v) if isinstance(v, (int, float)) else str(v), v) for v in values]
         return w.SelectionSlider(options=options, index=index, description=label,
                                  continuous_update=True, style=widget.style)
-    options = [(str(v), v) for v in values] if not isinstance(widget, w.Dropdown) else widget.options
+    labels = dict(zip(getattr(widget, "_options_values", ()), getattr(widget, "_options_labels", ())))
+    options = [(labels.get(v, str(v)), v) for v in values]
     return w.Dropdown(options=options, index=index, description=label)
 
 
@@ -104,10 +109,12 @@ def _shrink_png(png: bytes, colors: int = 128) -> bytes:
     return out.getvalue()
 
 
-def interact(fn, *, static: bool | None = None, dpi: int = 80, **controls):
+def interact(fn, *, static: bool | None = None, dpi: int = 80, frames: dict | None = None, **controls):
     """Like `ipywidgets.interact`; in static mode, precomputed frames linked to the controls.
 
-    Returns the widget (live: an `ipywidgets.interactive`; static: a `VBox` of controls and frames).
+    `frames` (optional) maps up to two control names to the values precomputed for the hosted book;
+    the other controls keep their defaults there. Returns the widget (live: an `ipywidgets.interactive`;
+    static: a `VBox` of controls and frames).
     """
     import ipywidgets as w
     from IPython.display import display
@@ -115,24 +122,30 @@ def interact(fn, *, static: bool | None = None, dpi: int = 80, **controls):
     if not _is_static(static):
         return w.interact(fn, **controls)
 
-    if not 1 <= len(controls) <= MAX_CONTROLS:
-        raise ValueError(f"interact: static mode takes 1 or {MAX_CONTROLS} controls, got {len(controls)}")
+    unknown = set(frames or {}) - set(controls)
+    if unknown:
+        raise ValueError(f"interact: frames names {sorted(unknown)}, which are not controls {sorted(controls)}")
+    varying = list(frames) if frames else list(controls)
+    if not 1 <= len(varying) <= MAX_CONTROLS:
+        raise ValueError(f"interact: static mode precomputes 1 or {MAX_CONTROLS} controls, got "
+                         f"{len(varying)} ({', '.join(varying)}); pass frames={{name: values}} for at most two")
     params = inspect.signature(fn).parameters
-    widgets = {}
+    all_widgets = {}
     for name, abbrev in controls.items():
         default = params[name].default if name in params else inspect.Parameter.empty
-        widgets[name] = w.interactive.widget_from_abbrev(abbrev, default)
-    for name, widget in widgets.items():
-        if widget is None:
-            raise TypeError(f"interact: cannot make a control from {name}={controls[name]!r}")
-    grids = {name: _grid(widget) for name, widget in widgets.items()}
+        all_widgets[name] = w.interactive.widget_from_abbrev(abbrev, default)
+        if all_widgets[name] is None:
+            raise TypeError(f"interact: cannot make a control from {name}={abbrev!r}")
+    fixed = {name: wd.value for name, wd in all_widgets.items() if name not in varying}
+    widgets = {name: all_widgets[name] for name in varying}
+    grids = {name: list(frames[name]) if frames else _grid(wd) for name, wd in widgets.items()}
     sizes = [len(g) for g in grids.values()]
     if int(np.prod(sizes)) > MAX_FRAMES:
         raise ValueError(f"interact: the grid {' x '.join(map(str, sizes))} = {int(np.prod(sizes))} frames "
                          f"exceeds the budget of {MAX_FRAMES}; use coarser steps or fewer options")
 
     names = list(widgets)
-    frames = {combo: _render_frame(fn, dict(zip(names, combo)), dpi)
+    frames = {combo: _render_frame(fn, {**fixed, **dict(zip(names, combo))}, dpi)
               for combo in itertools.product(*grids.values())}
     controls_ = [_static_control(n, widgets[n], grids[n]) for n in names]
 

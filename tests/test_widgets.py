@@ -73,3 +73,21 @@ def test_static_mode_from_environment(monkeypatch):
 def test_frames_are_quantized_small():
     png = nw._render_frame(draw, {"a": 1.0}, dpi=80)
     assert len(png) < 15_000
+
+
+def test_frames_choose_what_the_book_precomputes():
+    seen = []
+
+    def record(a=1.0, kind="sin", n=3):
+        seen.append((a, kind, n))
+        draw(a, kind)
+
+    box = nw.interact(record, static=True, frames={"kind": ["cos", "sin"]},
+                      a=(0.0, 5.0, 0.01), kind=W.Dropdown(options=[("Sine", "sin"), ("Cosine", "cos")]), n=(1, 9))
+    control, stack = box.children
+    assert control.options == (("Cosine", "cos"), ("Sine", "sin")) and control.index == 1
+    assert sorted(seen) == [(1.0, "cos", 3), (1.0, "sin", 3)], "other controls stay at their defaults"
+    with pytest.raises(ValueError, match=r"frames names \['b'\]"):
+        nw.interact(record, static=True, frames={"b": [1]}, a=(0.0, 1.0))
+    with pytest.raises(ValueError, match=r"precomputes 1 or 2 controls, got 3"):
+        nw.interact(record, static=True, a=[1.0], kind=["sin"], n=[1])
