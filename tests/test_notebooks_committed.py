@@ -93,7 +93,9 @@ def test_chapter_follows_the_template(path):
     text = "\n".join("".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown")
     missing = [s for s in TEMPLATE_SECTIONS if s not in text]
     assert not missing, f"{path.name}: missing template sections {missing} (see CONTRIBUTING.md)"
-    assert "{exercise}" in text and "{solution}" in text, f"{path.name}: needs exercises with solutions"
+    assert text.count("{exercise}") >= 3 and text.count("{solution}") >= 3, f"{path.name}: needs 3+ exercises with solutions"
+    assert "{term}`" in text, f"{path.name}: link key terms to the glossary with {{term}}"
+    assert "{cite}`" in text, f"{path.name}: cite the original papers with {{cite}} (book/references.bib)"
     assert "assert " in "".join("".join(c["source"]) for c in code_cells(load(path))), f"{path.name}: no self-check assert"
 
 
