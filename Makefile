@@ -9,6 +9,9 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
+# Two test workers and their kernels share 2 cores: one BLAS thread each avoids oversubscription.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: book test lab unit notebooks execute student lock browser-deps clean help
 

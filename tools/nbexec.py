@@ -38,6 +38,7 @@ def clean(nb: nbformat.NotebookNode) -> None:
 def execute(path: Path, timeout: int = 300) -> float:
     # Interactive figures are stored as precomputed frames for the hosted book (see nnkit/widgets.py).
     os.environ["NNKIT_WIDGETS"] = "static"
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in `make test`
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
