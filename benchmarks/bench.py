@@ -3,10 +3,12 @@
     python benchmarks/bench.py [--repeat 5] [--threads N]
 
 Each workload: one training step = forward, loss, backward, optimizer (SGD) step, on the same
-shapes in float32. After a warm-up block each, the contenders run their blocks of steps in
-turn (nnkit, torch, numpy, nnkit, torch, numpy, ...) ``--repeat`` times, so that load from other
-processes hits them alike; a timing is the *minimum* per-step time over the blocks (the least
-disturbed run). Ratios are nnkit / reference: below 1 means nnkit is faster.
+shapes in float32. After a warm-up block, each contender runs ``--repeat`` blocks of steps and
+its timing is the *minimum* per-step time over the blocks (the least disturbed run; the machine
+may be shared). nnkit and the NumPy floor alternate blocks; PyTorch runs after them, and
+there is a pause before the next workload: torch's OpenMP threads keep spinning for a while
+after each op and would otherwise steal the cores from NumPy's BLAS threads.
+Ratios are nnkit / reference: below 1 means nnkit is faster.
 """
 from __future__ import annotations
 
@@ -206,15 +208,14 @@ def main():
     for kind, label, steps in WORKLOADS:
         if args.only and kind not in args.only:
             continue
+        time.sleep(0.5)                      # let torch's OpenMP threads go idle
         fns = [nnkit_step(kind)]
-        if torch is not None:
-            fns.append(torch_step(kind))
         if kind == "linear":
             fns += [numpy_linear_floor(), numpy_matmuls_only()]
         ts = timeit_many(fns, steps, args.repeat)
         tn = ts[0]
-        tt = ts[1] if torch is not None else float("nan")
-        tf, tm = (ts[-2], ts[-1]) if kind == "linear" else (float("nan"), float("nan"))
+        tf, tm = (ts[1], ts[2]) if kind == "linear" else (float("nan"), float("nan"))
+        tt = timeit(torch_step(kind), steps, args.repeat) if torch is not None else float("nan")
         row = f"{label:48s} {tn * 1e3:9.3f} {tt * 1e3:9.3f} {tn / tt:11.2f}"
         if kind == "linear":
             row += f" {tf * 1e3:9.3f} {tn / tf:11.2f}   (3 bare matmuls only: {tm * 1e3:.3f} ms, ratio {tn / tm:.2f})"
