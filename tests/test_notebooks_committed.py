@@ -95,6 +95,7 @@ def test_chapter_follows_the_template(path):
     assert not missing, f"{path.name}: missing template sections {missing} (see CONTRIBUTING.md)"
     assert text.count("{exercise}") >= 3 and text.count("{solution}") >= 3, f"{path.name}: needs 3+ exercises with solutions"
     assert "{term}`" in text, f"{path.name}: link key terms to the glossary with {{term}}"
+    assert "../book/notation" in text, f"{path.name}: link the notation page ({{doc}}`notation <../book/notation>`)"
     assert "{cite}`" in text, f"{path.name}: cite the original papers with {{cite}} (book/references.bib)"
     assert "assert " in "".join("".join(c["source"]) for c in code_cells(load(path))), f"{path.name}: no self-check assert"
 
