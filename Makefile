@@ -66,7 +66,7 @@ student: $(STAMP)
 	$(PY) tools/student_edition.py student
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(SUDO),,--allow-root)
 
 lock:
 	rm -rf /tmp/nnkit-lock && $(PYTHON) -m venv /tmp/nnkit-lock
