@@ -169,8 +169,9 @@ def check_interactive_figures(pg, page):
             select.select_option(index=1 if select.evaluate("s => s.selectedIndex") == 0 else 0)
             assert len(options) > 1 and select.input_value() != current
         pg.wait_for_function(
-            f"() => ({VISIBLE_FRAME})(document.querySelectorAll('.nnkit-static-interact')[{k}]) !== {before!r}",
-            timeout=5000,
+            f"() => {{ const s = ({VISIBLE_FRAME})(document.querySelectorAll('.nnkit-static-interact')[{k}]);"
+            f" return s !== '' && s !== {before!r}; }}",
+            timeout=10000,
         )
         after = fig.evaluate(VISIBLE_FRAME)
         assert after and after != before, f"{page}: moving the control of figure {k} did not change the figure"
