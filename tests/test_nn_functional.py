@@ -62,6 +62,44 @@ def test_conv2d_naive_equals_fast(stride, padding):
         np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("kernel,padding,n", [((3, 3), 1, 3), ((3, 3), 0, 1), ((2, 3), (2, 1), 2),
+                                             ((1, 1), 0, 2), ((5, 4), (2, 0), 2), ((3, 3), 2, 1)])
+def test_conv2d_stride1_strip_path_equals_naive(kernel, padding, n):
+    """Stride 1 goes through _conv2d_strip (flat strip of padded images): values, dx, dW, db."""
+    x, w, b = r(n, 3, 6, 7), r(4, 3, *kernel), r(4)
+    xs, ws, bs = T(x), T(w), T(b)
+    xn, wn, bn = T(x), T(w), T(b)
+    y = F.conv2d(xs, ws, bs, 1, padding)
+    yn = F.conv2d_naive(xn, wn, bn, 1, padding)
+    np.testing.assert_allclose(y.data, yn.data, rtol=1e-12, atol=1e-12)
+    g = r(*y.shape)
+    (y * nnkit.Tensor(g)).sum().backward()
+    (yn * nnkit.Tensor(g)).sum().backward()
+    for a, b_ in ((xs, xn), (ws, wn), (bs, bn)):
+        np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-10, atol=1e-12)
+    assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, 1, padding),
+                     T(r(n, 2, 5, 4)), T(r(3, 2, *kernel)), T(r(3)))
+
+
+def test_conv2d_stride1_no_input_grad_and_float32():
+    """The first layer's input needs no gradient: only dW and db are computed; float32 stays
+    float32 and matches the float64 result."""
+    x = rng.standard_normal((4, 1, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((5, 1, 3, 3)).astype(np.float32)
+    xt = nnkit.Tensor(x)
+    wt = nnkit.Tensor(w, requires_grad=True)
+    y = F.conv2d(xt, wt, padding=1)
+    assert y.dtype == np.float32 and y.shape == (4, 5, 9, 9)
+    g = r(*y.shape)
+    (y * nnkit.Tensor(g.astype(np.float32))).sum().backward()
+    assert xt.grad is None and wt.grad.dtype == np.float32
+    w64 = T(w.astype(np.float64))
+    y64 = F.conv2d_naive(nnkit.Tensor(x.astype(np.float64)), w64, padding=1)
+    (y64 * nnkit.Tensor(g)).sum().backward()
+    np.testing.assert_allclose(y.data, y64.data, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(wt.grad, w64.grad, rtol=1e-4, atol=1e-3)
+
+
 def test_conv2d_output_shape_and_float32():
     x = nnkit.Tensor(rng.standard_normal((2, 3, 28, 28)).astype(np.float32))
     w = nnkit.Tensor(rng.standard_normal((8, 3, 5, 5)).astype(np.float32), requires_grad=True)

@@ -251,11 +251,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
 
         y[n, o, i, j] = b[o] + sum_{c, u, v} x_pad[n, c, s_h i + u, s_w j + v] w[o, c, u, v]
 
-    Forward: the windows of the zero-padded input (a ``sliding_window_view``, copied once into
-    an (N, C*kH*kW, OH*OW) array with one slice copy per kernel offset) times the flattened
-    weight, one batched matmul that lands directly in NCHW. Backward: dW and db from one
-    batched matmul and sums; dx by one batched matmul and a loop over the kH*kW kernel offsets
-    (col2im). Everything stays NCHW: no large transposed copies.
+    Stride 1 (the common case) goes through ``_conv2d_strip``: im2col by kH*kW contiguous
+    slices of a flat "strip" of the padded images and one large matmul (see there). Other
+    strides: the windows of the zero-padded input copied into an (N, C*kH*kW, OH*OW) array
+    (one slice copy per kernel offset) times the flattened weight, one batched matmul that
+    lands directly in NCHW; backward dW and db from one batched matmul and sums, dx by one
+    batched matmul and a loop over the kH*kW kernel offsets (col2im).
     """
     x, w = _t(input), _t(weight)
     b = None if bias is None else _t(bias)
@@ -264,6 +265,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     ph, pw = _pair(padding, "padding")
     O, C, kh, kw = w.shape
     oh, ow = _conv_geometry("conv2d", x.shape, kh, kw, sh, sw, ph, pw)
+    if (sh, sw) == (1, 1):
+        return _conv2d_strip(x, w, b, ph, pw, oh, ow)
     N, H, W = x.shape[0], x.shape[2], x.shape[3]
     P = oh * ow
     xp = np.pad(x.data, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if (ph or pw) else x.data
@@ -291,6 +294,77 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
                 for v in range(kw):
                     gxp[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw] += gc[:, :, u, v]
             x._accum_grad(gxp[:, :, ph:ph + H, pw:pw + W] if (ph or pw) else gxp)
+    out._backward = _backward
+    return out
+
+
+def _to_strip(a, Hp, Wp, top, left, tail):
+    """Lay (N, C, H, W) out as a channel-major strip (C, N*Hp*Wp + tail) of zeros: image n's
+    pixel (r, q) goes to row r + top, column q + left of an Hp x Wp frame, the frames of the
+    N images end to end, then ``tail`` more zeros."""
+    N, C, H, W = a.shape
+    L = N * Hp * Wp
+    strip = np.zeros((C, L + tail), dtype=a.dtype)
+    strip[:, :L].reshape(C, N, Hp, Wp)[:, :, top:top + H, left:left + W] = a.transpose(1, 0, 2, 3)
+    return strip
+
+
+def _from_strip(strip, N, Hp, Wp, top, left, H, W):
+    """Inverse of ``_to_strip``: the (N, C, H, W) block at (top, left) of each frame, NCHW."""
+    C = strip.shape[0]
+    frames = strip[:, :N * Hp * Wp].reshape(C, N, Hp, Wp)
+    return np.ascontiguousarray(frames[:, :, top:top + H, left:left + W].transpose(1, 0, 2, 3))
+
+
+def _conv2d_strip(x, w, b, ph, pw, oh, ow):
+    """Stride-1 conv2d as one large matmul over a flat strip of all the padded images.
+
+    Put the zero-padded images (Hp x Wp each) of channel c end to end in one flat array
+    s_c, so that pixel (n, r, q) sits at p = (n Hp + r) Wp + q. A kernel offset (u, v) is
+    then a plain shift by u Wp + v, for every image at once:
+
+        y[o, p] = b[o] + sum_{c, u, v} w[o, c, u, v] s_c[p + u Wp + v]
+
+    im2col is kH*kW contiguous slices, cols[(c, u, v), p] = s_c[p + u Wp + v], and the forward
+    one (O, C kH kW) @ (C kH kW, N Hp Wp) matmul. Positions whose window runs past the right or
+    bottom edge of their frame (r >= OH or q >= OW) compute garbage and are dropped: about
+    (Hp Wp - OH OW) / (OH OW) more arithmetic, bought back many times by the long slices.
+    Backward: g is put on the same strip with zeros at the garbage positions, then
+    dW = g cols^T, db = sum g, dcols = W^T g, and dx is the adjoint of the slicing
+    (col2im): kH*kW shifted adds of contiguous slices, s'[p + u Wp + v] += dcols[(c, u, v), p].
+    """
+    O, C, kh, kw = w.shape
+    N, H, W = x.shape[0], x.shape[2], x.shape[3]
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    L, tail = N * Hp * Wp, (kh - 1) * Wp + (kw - 1)           # the last window's overhang
+    strip = _to_strip(x.data, Hp, Wp, ph, pw, tail)
+    cols = np.empty((C, kh, kw, L), dtype=strip.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            cols[:, u, v] = strip[:, u * Wp + v:u * Wp + v + L]
+    cols = cols.reshape(C * kh * kw, L)
+    wmat = w.data.reshape(O, C * kh * kw)
+    y = _from_strip(wmat @ cols, N, Hp, Wp, 0, 0, oh, ow)
+    if b is not None:
+        y += b.data[:, None, None]
+    out = Tensor._make(y, (x, w) if b is None else (x, w, b), "conv2d")
+    def _backward():
+        g = out.grad
+        if b is not None and b.requires_grad:
+            _give(b, g.sum(axis=(0, 2, 3)))
+        if not (w.requires_grad or x.requires_grad):
+            return
+        gs = _to_strip(g, Hp, Wp, 0, 0, 0)                    # (O, L), zero at garbage positions
+        if w.requires_grad:                                   # same product, faster BLAS order:
+            gw = (cols @ gs.T).T if cols.shape[0] > O else gs @ cols.T    # larger operand first
+            _give(w, np.ascontiguousarray(gw).reshape(w.shape))
+        if x.requires_grad:
+            dcols = (wmat.T @ gs).reshape(C, kh, kw, L)
+            gstrip = np.zeros((C, L + tail), dtype=dcols.dtype)
+            for u in range(kh):
+                for v in range(kw):
+                    gstrip[:, u * Wp + v:u * Wp + v + L] += dcols[:, u, v]
+            _give(x, _from_strip(gstrip, N, Hp, Wp, ph, pw, H, W))
     out._backward = _backward
     return out
 
