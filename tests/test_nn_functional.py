@@ -63,9 +63,11 @@ def test_conv2d_naive_equals_fast(stride, padding):
 
 
 @pytest.mark.parametrize("kernel,padding,n", [((3, 3), 1, 3), ((3, 3), 0, 1), ((2, 3), (2, 1), 2),
-                                             ((1, 1), 0, 2), ((5, 4), (2, 0), 2), ((3, 3), 2, 1)])
+                                             ((1, 1), 0, 2), ((5, 4), (2, 0), 2), ((3, 3), 2, 1),
+                                             ((1, 1), 1, 2), ((2, 2), (3, 1), 2), ((3, 2), (0, 2), 1)])
 def test_conv2d_stride1_strip_path_equals_naive(kernel, padding, n):
-    """Stride 1 goes through _conv2d_strip (flat strip of padded images): values, dx, dW, db."""
+    """Stride 1 goes through _conv2d_strip (flat strip of images with shared zero padding):
+    values, dx, dW, db; including padding wider than kernel - 1 (frame widened to the output)."""
     x, w, b = r(n, 3, 6, 7), r(4, 3, *kernel), r(4)
     xs, ws, bs = T(x), T(w), T(b)
     xn, wn, bn = T(x), T(w), T(b)

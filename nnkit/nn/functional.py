@@ -319,52 +319,59 @@ def _from_strip(strip, N, Hp, Wp, top, left, H, W):
 def _conv2d_strip(x, w, b, ph, pw, oh, ow):
     """Stride-1 conv2d as one large matmul over a flat strip of all the padded images.
 
-    Put the zero-padded images (Hp x Wp each) of channel c end to end in one flat array
-    s_c, so that pixel (n, r, q) sits at p = (n Hp + r) Wp + q. A kernel offset (u, v) is
-    then a plain shift by u Wp + v, for every image at once:
+    Put the images of channel c end to end in one flat array s_c, each in an Hs x Ws frame
+    with Hs = H + pH, Ws = W + pW: pixel (n, r, q) sits at p = (n Hs + pH + r) Ws + pW + q and
+    everything else is zero. The zero padding is shared: the pW zero columns at the start of a
+    frame row are also the right padding of the row before, and the pH zero rows at the top of
+    a frame the bottom padding of the image before (a tail of zeros pads the last one). A
+    kernel offset (u, v) is then a plain shift by u Ws + v, for every image at once:
 
-        y[o, p] = b[o] + sum_{c, u, v} w[o, c, u, v] s_c[p + u Wp + v]
+        y[o, p] = b[o] + sum_{c, u, v} w[o, c, u, v] s_c[p + u Ws + v],   p = (n Hs + i) Ws + j
 
-    im2col is kH*kW contiguous slices, cols[(c, u, v), p] = s_c[p + u Wp + v], and the forward
-    one (O, C kH kW) @ (C kH kW, N Hp Wp) matmul. Positions whose window runs past the right or
-    bottom edge of their frame (r >= OH or q >= OW) compute garbage and are dropped: about
-    (Hp Wp - OH OW) / (OH OW) more arithmetic, bought back many times by the long slices.
+    im2col is kH*kW contiguous slices, cols[(c, u, v), p] = s_c[p + u Ws + v], and the forward
+    one (O, C kH kW) @ (C kH kW, N Hs Ws) matmul. Positions past the output (i >= OH or
+    j >= OW) compute garbage and are dropped: Hs Ws / (OH OW) - 1 more arithmetic (15% for
+    3x3 on 14x14 with padding 1), bought back many times by the long slices.
     Backward: g is put on the same strip with zeros at the garbage positions, then
     dW = g cols^T, db = sum g, dcols = W^T g, and dx is the adjoint of the slicing
-    (col2im): kH*kW shifted adds of contiguous slices, s'[p + u Wp + v] += dcols[(c, u, v), p].
+    (col2im): kH*kW shifted adds of contiguous slices, s'[p + u Ws + v] += dcols[(c, u, v), p].
+    (A padding wider than kernel - 1 widens the frame to the output size, Ws = max(W + pW, OW).)
     """
     O, C, kh, kw = w.shape
     N, H, W = x.shape[0], x.shape[2], x.shape[3]
-    Hp, Wp = H + 2 * ph, W + 2 * pw
-    L, tail = N * Hp * Wp, (kh - 1) * Wp + (kw - 1)           # the last window's overhang
-    strip = _to_strip(x.data, Hp, Wp, ph, pw, tail)
-    cols = np.empty((C, kh, kw, L), dtype=strip.dtype)
+    Hs, Ws = max(H + ph, oh), max(W + pw, ow)
+    L, tail = N * Hs * Ws, (kh - 1) * Ws + (kw - 1)           # the last window's overhang
+    strip = _to_strip(x.data, Hs, Ws, ph, pw, tail)
+    K = C * kh * kw
+    cols = np.empty((K + (b is not None), L), dtype=strip.dtype)
+    taps = cols[:K].reshape(C, kh, kw, L)
     for u in range(kh):
         for v in range(kw):
-            cols[:, u, v] = strip[:, u * Wp + v:u * Wp + v + L]
-    cols = cols.reshape(C * kh * kw, L)
-    wmat = w.data.reshape(O, C * kh * kw)
-    y = _from_strip(wmat @ cols, N, Hp, Wp, 0, 0, oh, ow)
-    if b is not None:
-        y += b.data[:, None, None]
+            taps[:, u, v] = strip[:, u * Ws + v:u * Ws + v + L]
+    wmat = w.data.reshape(O, K)
+    if b is not None:                       # bias as one more column of W times a row of ones
+        cols[K] = 1
+        wmat = np.concatenate([wmat, b.data.reshape(O, 1).astype(wmat.dtype)], axis=1)
+    y = _from_strip(wmat @ cols, N, Hs, Ws, 0, 0, oh, ow)
     out = Tensor._make(y, (x, w) if b is None else (x, w, b), "conv2d")
     def _backward():
-        g = out.grad
-        if b is not None and b.requires_grad:
-            _give(b, g.sum(axis=(0, 2, 3)))
-        if not (w.requires_grad or x.requires_grad):
+        if not (w.requires_grad or x.requires_grad or (b is not None and b.requires_grad)):
             return
-        gs = _to_strip(g, Hp, Wp, 0, 0, 0)                    # (O, L), zero at garbage positions
-        if w.requires_grad:                                   # same product, faster BLAS order:
-            gw = (cols @ gs.T).T if cols.shape[0] > O else gs @ cols.T    # larger operand first
-            _give(w, np.ascontiguousarray(gw).reshape(w.shape))
+        gs = _to_strip(out.grad, Hs, Ws, 0, 0, 0)            # (O, L), zero at garbage positions
+        if w.requires_grad or (b is not None and b.requires_grad):
+            # [dW | db] = g [cols; 1]^T in one matmul; same product, faster BLAS order if the
+            # larger operand comes first
+            gwb = (cols @ gs.T).T if K > O else gs @ cols.T
+            _give(w, np.ascontiguousarray(gwb[:, :K]).reshape(w.shape))
+            if b is not None:
+                _give(b, gwb[:, K].astype(b.data.dtype))
         if x.requires_grad:
-            dcols = (wmat.T @ gs).reshape(C, kh, kw, L)
+            dcols = (wmat[:, :K].T @ gs).reshape(C, kh, kw, L)
             gstrip = np.zeros((C, L + tail), dtype=dcols.dtype)
             for u in range(kh):
                 for v in range(kw):
-                    gstrip[:, u * Wp + v:u * Wp + v + L] += dcols[:, u, v]
-            _give(x, _from_strip(gstrip, N, Hp, Wp, ph, pw, H, W))
+                    gstrip[:, u * Ws + v:u * Ws + v + L] += dcols[:, u, v]
+            _give(x, _from_strip(gstrip, N, Hs, Ws, ph, pw, H, W))
     out._backward = _backward
     return out
 
@@ -424,6 +431,43 @@ def _pool_args(fn, x, kernel_size, stride, padding):
     return kh, kw, sh, sw, ph, pw, oh, ow
 
 
+def _max_pool_2x2(x, xd):
+    """2x2 / stride-2 max pool of even-sized (N, C, H, W) input, in two passes of two slices:
+
+        rows:     m[i, q] = max(x[2i, q], x[2i+1, q]),      bottom[i, q] = x[2i+1, q] > x[2i, q]
+        columns:  y[i, j] = max(m[i, 2j], m[i, 2j+1]),
+                  right[i, j] = m[i, 2j+1] > m[i, 2j]
+                                or (m[i, 2j+1] == m[i, 2j] and bottom[i, 2j] and not bottom[i, 2j+1])
+
+    so the gradient goes to the first maximum in row-major window order, as PyTorch: on a tie
+    between the two column maxima the right one wins only if it sits in the upper row. The
+    backward routes g through the same two choices, columns (``right``) then rows (``bottom``):
+    four products with boolean masks, each written straight into its slice of the result."""
+    N, C, H, W = xd.shape
+    oh, ow = H // 2, W // 2
+    xr = xd.reshape(N, C, oh, 2, W)
+    top, bot = xr[:, :, :, 0], xr[:, :, :, 1]
+    m = np.maximum(top, bot)
+    bottom = bot > top
+    ml, mr = m[..., 0::2], m[..., 1::2]
+    right = (mr > ml) | ((mr == ml) & (bottom[..., 0::2] > bottom[..., 1::2]))
+    y = np.maximum(ml, mr)
+    squeeze = x.ndim == 3
+    out = Tensor._make(y[0] if squeeze else y, (x,), "max_pool2d")
+    def _backward():
+        g = out.grad[None] if squeeze else out.grad
+        gm = np.empty((N, C, oh, W), dtype=g.dtype)
+        np.multiply(g, right, out=gm[..., 1::2])
+        np.multiply(g, ~right, out=gm[..., 0::2])
+        gx = np.empty((N, C, oh, 2, W), dtype=g.dtype)
+        np.multiply(gm, bottom, out=gx[:, :, :, 1])
+        np.multiply(gm, ~bottom, out=gx[:, :, :, 0])
+        gx = gx.reshape(N, C, H, W)
+        _give(x, gx[0] if squeeze else gx)
+    out._backward = _backward
+    return out
+
+
 def _max_pool_tiles(x, xd, kh, kw, oh, ow):
     """max_pool2d for non-overlapping windows (stride == kernel, no padding), separably:
     first the maximum over the kH rows of each window (contiguous rows, fast), then over the
@@ -480,6 +524,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
         xp = np.pad(xd, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
     else:
         xp = xd
+    if (kh, kw, sh, sw) == (2, 2, 2, 2) and not (ph or pw) and xd.shape[2] % 2 == 0 \
+            and xd.shape[3] % 2 == 0 and xd.flags.c_contiguous:
+        return _max_pool_2x2(x, xd)
     if (sh, sw) == (kh, kw) and not (ph or pw) and x.data.flags.c_contiguous:
         y = _max_pool_tiles(x, xd, kh, kw, oh, ow)
         if y is not None:
