@@ -148,6 +148,26 @@ def test_max_pool_ties_go_to_first_and_3d_input():
     np.testing.assert_array_equal(x.grad, [[[1, 0], [0, 0]]])
 
 
+@pytest.mark.parametrize("shape", [(3, 4, 6, 8), (5, 4, 2), (2, 3, 7, 8)])
+def test_max_pool_2x2_ties_equal_naive(shape):
+    """2x2 / stride 2 (the _max_pool_2x2 fast path for even sizes): with many ties (values in
+    {0, 1, 2}, as after a ReLU) the gradient goes to the first maximum in row-major window
+    order, exactly as the naive loop and PyTorch; float32 routes the same way."""
+    x = rng.integers(0, 3, shape).astype(np.float64)
+    a, b = T(x), T(x)
+    y, yn = F.max_pool2d(a, 2), F.max_pool2d_naive(b, 2)
+    np.testing.assert_array_equal(y.data, yn.data)
+    g = r(*y.shape)
+    (y * nnkit.Tensor(g)).sum().backward()
+    (yn * nnkit.Tensor(g)).sum().backward()
+    np.testing.assert_array_equal(a.grad, b.grad)
+    x32 = nnkit.Tensor(x.astype(np.float32), requires_grad=True)
+    y32 = F.max_pool2d(x32, 2)
+    (y32 * nnkit.Tensor(g.astype(np.float32))).sum().backward()
+    assert y32.dtype == np.float32 and x32.grad.dtype == np.float32
+    np.testing.assert_array_equal(x32.grad, a.grad.astype(np.float32))
+
+
 def test_pool_errors():
     with pytest.raises(ValueError, match="larger than the padded input"):
         F.max_pool2d(T(np.zeros((1, 1, 2, 2))), 3)
