@@ -108,6 +108,15 @@ class Tensor:
         else:
             self.grad += g
 
+    def _take_grad(self, g):
+        """``_accum_grad`` for a fresh array ``g`` that the caller gives away: when there is no
+        gradient yet it is stored as is, saving a copy (large activations: one per step)."""
+        if self.grad is None and self.requires_grad and type(g) is np.ndarray \
+                and g.dtype == self.data.dtype and g.shape == self.data.shape:
+            self.grad = g
+        else:
+            self._accum_grad(g)
+
     # ---------------------------------------------------------------------------------- backward
     def backward(self, gradient=None, retain_graph=False):
         """Compute d(self)/d(leaf) for every leaf that requires grad, adding into ``leaf.grad``.
@@ -390,7 +399,7 @@ class Tensor:
     def relu(self):
         out = Tensor._make(np.maximum(self.data, 0), (self,), "relu")
         def _backward():
-            self._accum_grad(out.grad * (self.data > 0))
+            self._take_grad(out.grad * (self.data > 0))
         out._backward = _backward
         return out
 
