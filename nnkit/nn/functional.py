@@ -432,37 +432,36 @@ def _pool_args(fn, x, kernel_size, stride, padding):
 
 
 def _max_pool_2x2(x, xd):
-    """2x2 / stride-2 max pool of even-sized (N, C, H, W) input, in two passes of two slices:
+    """2x2 / stride-2 max pool of even-sized (N, C, H, W) input, in two passes of two slices,
+    columns first:
 
-        rows:     m[i, q] = max(x[2i, q], x[2i+1, q]),      bottom[i, q] = x[2i+1, q] > x[2i, q]
-        columns:  y[i, j] = max(m[i, 2j], m[i, 2j+1]),
-                  right[i, j] = m[i, 2j+1] > m[i, 2j]
-                                or (m[i, 2j+1] == m[i, 2j] and bottom[i, 2j] and not bottom[i, 2j+1])
+        columns:  m[r, j] = max(x[r, 2j], x[r, 2j+1]),   right[r, j] = x[r, 2j+1] > x[r, 2j]
+        rows:     y[i, j] = max(m[2i, j], m[2i+1, j]),   bottom[i, j] = m[2i+1, j] > m[2i, j]
 
-    so the gradient goes to the first maximum in row-major window order, as PyTorch: on a tie
-    between the two column maxima the right one wins only if it sits in the upper row. The
-    backward routes g through the same two choices, columns (``right``) then rows (``bottom``):
-    four products with boolean masks, each written straight into its slice of the result."""
+    The strict ``>`` gives ties to the left column, then to the upper row: the gradient goes to
+    the first maximum in row-major window order, as PyTorch (all of the upper row comes before
+    the lower one, so the row pass needs no further tie rule). The backward routes g through
+    the same two choices in reverse, rows (``bottom``) then columns (``right``): four products
+    with boolean masks, each written straight into its slice of the result."""
     N, C, H, W = xd.shape
     oh, ow = H // 2, W // 2
-    xr = xd.reshape(N, C, oh, 2, W)
-    top, bot = xr[:, :, :, 0], xr[:, :, :, 1]
-    m = np.maximum(top, bot)
-    bottom = bot > top
-    ml, mr = m[..., 0::2], m[..., 1::2]
-    right = (mr > ml) | ((mr == ml) & (bottom[..., 0::2] > bottom[..., 1::2]))
-    y = np.maximum(ml, mr)
+    xl, xr = xd[..., 0::2], xd[..., 1::2]
+    right = xr > xl
+    m = np.maximum(xl, xr).reshape(N, C, oh, 2, ow)
+    mt, mb = m[:, :, :, 0], m[:, :, :, 1]
+    bottom = mb > mt
+    y = np.maximum(mt, mb)
     squeeze = x.ndim == 3
     out = Tensor._make(y[0] if squeeze else y, (x,), "max_pool2d")
     def _backward():
         g = out.grad[None] if squeeze else out.grad
-        gm = np.empty((N, C, oh, W), dtype=g.dtype)
-        np.multiply(g, right, out=gm[..., 1::2])
-        np.multiply(g, ~right, out=gm[..., 0::2])
-        gx = np.empty((N, C, oh, 2, W), dtype=g.dtype)
-        np.multiply(gm, bottom, out=gx[:, :, :, 1])
-        np.multiply(gm, ~bottom, out=gx[:, :, :, 0])
-        gx = gx.reshape(N, C, H, W)
+        gm = np.empty((N, C, oh, 2, ow), dtype=g.dtype)
+        np.multiply(g, bottom, out=gm[:, :, :, 1])
+        np.multiply(g, ~bottom, out=gm[:, :, :, 0])
+        gm = gm.reshape(N, C, H, ow)
+        gx = np.empty((N, C, H, W), dtype=g.dtype)
+        np.multiply(gm, right, out=gx[..., 1::2])
+        np.multiply(gm, ~right, out=gx[..., 0::2])
         _give(x, gx[0] if squeeze else gx)
     out._backward = _backward
     return out
