@@ -332,8 +332,9 @@ def _conv2d_strip(x, w, b, ph, pw, oh, ow):
     one (O, C kH kW) @ (C kH kW, N Hs Ws) matmul. Positions past the output (i >= OH or
     j >= OW) compute garbage and are dropped: Hs Ws / (OH OW) - 1 more arithmetic (15% for
     3x3 on 14x14 with padding 1), bought back many times by the long slices.
+    The bias rides along as one more column of W times a row of ones appended to cols.
     Backward: g is put on the same strip with zeros at the garbage positions, then
-    dW = g cols^T, db = sum g, dcols = W^T g, and dx is the adjoint of the slicing
+    [dW | db] = g [cols; 1]^T (one matmul), dcols = W^T g, and dx is the adjoint of the slicing
     (col2im): kH*kW shifted adds of contiguous slices, s'[p + u Ws + v] += dcols[(c, u, v), p].
     (A padding wider than kernel - 1 widens the frame to the output size, Ws = max(W + pW, OW).)
     """
