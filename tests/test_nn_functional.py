@@ -102,6 +102,22 @@ def test_conv2d_stride1_no_input_grad_and_float32():
     np.testing.assert_allclose(wt.grad, w64.grad, rtol=1e-4, atol=1e-3)
 
 
+def test_conv2d_stride1_grad_of_some_inputs_only():
+    """Only the bias (or only the weight) requires grad: the others get none, values as naive."""
+    x, w, b = r(2, 3, 5, 5), r(4, 3, 3, 3), r(4)
+    for needs in ((False, False, True), (False, True, False), (True, False, False)):
+        ts = [nnkit.Tensor(a, requires_grad=q) for a, q in zip((x, w, b), needs)]
+        tn = [nnkit.Tensor(a, requires_grad=q) for a, q in zip((x, w, b), needs)]
+        y, yn = F.conv2d(*ts, padding=1), F.conv2d_naive(*tn, padding=1)
+        g = nnkit.Tensor(r(*y.shape))
+        (y * g).sum().backward()
+        (yn * g).sum().backward()
+        for a, a_n, q in zip(ts, tn, needs):
+            assert (a.grad is not None) == q
+            if q:
+                np.testing.assert_allclose(a.grad, a_n.grad, rtol=1e-10, atol=1e-12)
+
+
 def test_conv2d_output_shape_and_float32():
     x = nnkit.Tensor(rng.standard_normal((2, 3, 28, 28)).astype(np.float32))
     w = nnkit.Tensor(rng.standard_normal((8, 3, 5, 5)).astype(np.float32), requires_grad=True)
