@@ -9,8 +9,16 @@ import nnkit  # noqa: E402
 from nnkit import nn, optim  # noqa: E402
 from nnkit.nn import functional as F  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
 RTOL, ATOL = 1e-9, 1e-9
+
+
+@pytest.fixture(autouse=True)
+def float64_default():
+    """Compare in float64; restore torch's default afterwards so other test files see float32."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 def t2n(t):
