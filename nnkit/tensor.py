@@ -63,6 +63,23 @@ def _dims(dim, ndim):
     return (dim % ndim if ndim else 0,)
 
 
+def topological_order(root, parents=lambda node: node._prev):
+    """Every tensor reachable from ``root`` through ``parents(node)``, parents before the nodes computed
+    from them. Iterative depth-first post-order, so a graph thousands of ops deep needs no recursion."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in parents(node) if id(p) not in seen)
+    return order
+
+
 class Tensor:
     """An n-d array (``.data``) with an optional gradient (``.grad``, same shape).
 
@@ -139,21 +156,11 @@ class Tensor:
             if seed.shape != self.data.shape:
                 raise ValueError(f"backward: gradient has shape {seed.shape} but the output has shape {self.shape}")
 
-        # iterative depth-first post-order: parents appear before the nodes computed from them
-        topo, seen, stack = [], set(), [(self, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                topo.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
+        topo = topological_order(self, lambda node: [p for p in node._prev if p.requires_grad])
+        for node in topo:
             if node._op and node._backward is None:
                 raise RuntimeError(f"backward: graph already freed at a '{node._op}' node; call backward once per "
                                    "forward, or recompute (or pass retain_graph=True to the first backward)")
-            stack.append((node, True))
-            stack.extend((p, False) for p in node._prev if p.requires_grad and id(p) not in seen)
 
         for node in topo:                       # intermediate grads belong to this pass only
             if node._op:

@@ -8,7 +8,7 @@ Circles are ops. Columns go left to right by distance from the leaves.
 """
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, topological_order
 
 OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "**", "matmul": "@", "neg": "−x",
               "exp": "exp", "log": "log", "sqrt": "√", "abs": "|x|", "tanh": "tanh", "sigmoid": "σ",
@@ -36,19 +36,8 @@ def _fmt(a):
 
 
 def _build(root):
-    """Tensors reachable from ``root`` (parents first) and the op node of each non-leaf."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        stack.extend((p, False) for p in reversed(t._prev) if id(p) not in seen)
-    return order
+    """Tensors reachable from ``root``, parents first (in operand order, for the layout)."""
+    return topological_order(root, lambda t: reversed(t._prev))
 
 
 def _layout(order):
