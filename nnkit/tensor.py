@@ -63,6 +63,22 @@ def _dims(dim, ndim):
     return (dim % ndim if ndim else 0,)
 
 
+def sigmoid_array(x):
+    """Stable logistic on an array. With e = exp(-|x|) <= 1 (it cannot overflow),
+    sigma(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0: the numerator is
+    max(e, [x >= 0]). (``np.maximum`` rather than ``np.where``: the same values without a
+    data-dependent branch, which made ``np.where`` about 10x slower on random signs here.)"""
+    e = np.exp(-np.abs(x))
+    return np.maximum(e, x >= 0) / (1 + e)
+
+
+def relu_array(x):
+    """max(x, 0) on an array. For floats ``np.clip(x, 0, inf)``: the same values (it keeps
+    -0.0 and NaN, as ``torch.relu``), and about 3x faster here than ``np.maximum`` with a
+    scalar, which NumPy does not vectorise."""
+    return np.clip(x, 0, np.inf) if x.dtype.kind == "f" else np.maximum(x, 0)
+
+
 def topological_order(root, parents=lambda node: node._prev):
     """Every tensor reachable from ``root`` through ``parents(node)``, parents before the nodes computed
     from them. Iterative depth-first post-order, so a graph thousands of ops deep needs no recursion."""
@@ -394,17 +410,14 @@ class Tensor:
         return out
 
     def sigmoid(self):
-        # stable: with e = exp(-|x|) <= 1, sigma(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0
-        x = self.data
-        e = np.exp(-np.abs(x))
-        out = Tensor._make(np.where(x >= 0, 1, e) / (1 + e), (self,), "sigmoid")
+        out = Tensor._make(sigmoid_array(self.data), (self,), "sigmoid")   # stable, see there
         def _backward():
             self._accum_grad(out.grad * out.data * (1 - out.data))   # sigma' = sigma (1 - sigma)
         out._backward = _backward
         return out
 
     def relu(self):
-        out = Tensor._make(np.maximum(self.data, 0), (self,), "relu")
+        out = Tensor._make(relu_array(self.data), (self,), "relu")
         def _backward():
             self._take_grad(out.grad * (self.data > 0))
         out._backward = _backward

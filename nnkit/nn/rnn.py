@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, stack
+from ..tensor import Tensor, relu_array, sigmoid_array, stack
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -28,12 +28,6 @@ from .module import Module, Parameter
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _sig(x):
-    # stable logistic: exp of a non-positive number only
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 def _layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
@@ -54,7 +48,7 @@ def _layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
     if mode in ("RNN_TANH", "RNN_RELU"):
         for t in range(T):
             z = xp[t] + hs[t] @ W_hh.T
-            hs[t + 1] = np.tanh(z) if mode == "RNN_TANH" else np.maximum(z, 0)
+            hs[t + 1] = np.tanh(z) if mode == "RNN_TANH" else relu_array(z)
         data, saved = hs[1:], None
     elif mode == "LSTM":
         cs = np.empty((T + 1, B, H), dtype=dt)
@@ -64,9 +58,9 @@ def _layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         for t in range(T):
             gates = xp[t] + hs[t] @ W_hh.T
             a = acts[t]
-            a[:, :2 * H] = _sig(gates[:, :2 * H])
+            a[:, :2 * H] = sigmoid_array(gates[:, :2 * H])
             a[:, 2 * H:3 * H] = np.tanh(gates[:, 2 * H:3 * H])
-            a[:, 3 * H:] = _sig(gates[:, 3 * H:])
+            a[:, 3 * H:] = sigmoid_array(gates[:, 3 * H:])
             cs[t + 1] = a[:, H:2 * H] * cs[t] + a[:, :H] * a[:, 2 * H:3 * H]
             tc[t] = np.tanh(cs[t + 1])
             hs[t + 1] = a[:, 3 * H:] * tc[t]
@@ -80,7 +74,7 @@ def _layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
             hp = hs[t] @ W_hh.T
             if bhh is not None:
                 hp += bhh
-            rz[t] = _sig(xp[t, :, :2 * H] + hp[:, :2 * H])
+            rz[t] = sigmoid_array(xp[t, :, :2 * H] + hp[:, :2 * H])
             hn[t] = hp[:, 2 * H:]
             ns[t] = np.tanh(xp[t, :, 2 * H:] + rz[t, :, :H] * hn[t])
             z = rz[t, :, H:]
