@@ -303,3 +303,25 @@ def test_numpy_interop_and_python_scalars():
     s = nnkit.tensor(2.5)
     assert float(s) == 2.5 and int(s) == 2 and bool(s) and not bool(nnkit.tensor(0.0))
     assert [v.item() for v in nnkit.tensor([3.0, 4.0])] == [3.0, 4.0]
+
+
+# ------------------------------------------------------------------ special values: relu, sigmoid
+def test_relu_special_values_and_dtypes():
+    v = [np.nan, -np.inf, np.inf, -0.0, 0.0, -1.0, 2.0, 1e-45, -1e-45]
+    for dt in (np.float32, np.float64):
+        y = nnkit.tensor(np.array(v, dtype=dt)).relu().data
+        assert y.dtype == dt
+        np.testing.assert_array_equal(y, np.array([np.nan, 0, np.inf, 0, 0, 0, 2, 1e-45, 0], dtype=dt))
+        assert np.signbit(y[3]) and not np.signbit(y[4])           # -0.0 stays -0.0, as torch.relu
+    yi = nnkit.tensor([-3, 0, 4]).relu().data                       # integers keep their dtype
+    assert yi.dtype == np.int64 and yi.tolist() == [0, 0, 4]
+
+
+def test_sigmoid_matches_both_branches_of_the_stable_formula():
+    x = np.array([-1000, -88, -30, -1, -1e-8, -0.0, 0.0, 1e-8, 1, 30, 88, 1000, np.nan], dtype=np.float32)
+    e = np.exp(-np.abs(x))
+    ref = np.where(x >= 0, 1 / (1 + e), e / (1 + e))              # the textbook two-branch form
+    s = nnkit.tensor(x).sigmoid().data
+    assert s.dtype == np.float32
+    np.testing.assert_array_equal(s, ref)                         # bit for bit, NaN in place of NaN
+    assert s[2] > 0 and s[0] == 0 and s[-2] == 1                  # e/(1+e) keeps tiny values
