@@ -40,11 +40,14 @@ def timeit_many(fns, steps, repeat):
 
 
 # ----------------------------------------------------------------------------- model builders
-def nnkit_step(kind):
+def nnkit_problem(kind):
+    """The nnkit model of a workload and its data: (model, forward function, X, y, loss_fn).
+    ``cnn_breakdown.py`` times the layers of the "cnn" one."""
     import nnkit
-    from nnkit import nn, optim
+    from nnkit import nn
     nnkit.manual_seed(0)
     rng = np.random.default_rng(0)
+    fwd = None
     if kind == "xor":
         model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
         X = nnkit.tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32))
@@ -70,7 +73,15 @@ def nnkit_step(kind):
         ce = nn.CrossEntropyLoss()
         loss_fn = ce
         fwd = lambda x: head(rnn(x)[1][0])      # noqa: E731  classify from h_T
-    elif kind == "linear":
+    return model, fwd or model, X, y, loss_fn
+
+
+def nnkit_step(kind):
+    import nnkit
+    from nnkit import nn, optim
+    if kind == "linear":
+        rng = np.random.default_rng(0)
+        nnkit.manual_seed(0)
         model = nn.Linear(1024, 1024)
         X = nnkit.tensor(rng.standard_normal((512, 1024), np.float32), requires_grad=True)
         g = nnkit.tensor(rng.standard_normal((512, 1024), np.float32))
@@ -79,8 +90,7 @@ def nnkit_step(kind):
             out = model(X)
             out.backward(g)
         return step
-    if kind != "rnn":
-        fwd = model
+    model, fwd, X, y, loss_fn = nnkit_problem(kind)
     opt = optim.SGD(model.parameters(), lr=0.01)
 
     def step():

@@ -35,16 +35,10 @@ def best_ms(fn, calls, repeat):
 
 def nnkit_layers(steps, repeat):
     """Per-layer forward/backward time (ms) in nnkit, measured inside training steps."""
-    import nnkit
-    from nnkit import nn, optim
-    nnkit.manual_seed(0)
-    rng = np.random.default_rng(0)
-    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
-    X = nnkit.tensor(rng.standard_normal((64, 1, 28, 28), np.float32))
-    y = rng.integers(0, 10, 64)
-    loss_fn = nn.CrossEntropyLoss()
+    from nnkit import optim
+
+    from bench import nnkit_problem         # the benchmark's own CNN (this folder)
+    model, _, X, y, loss_fn = nnkit_problem("cnn")
     opt = optim.SGD(model.parameters(), lr=0.01)
     names = [f"{i} {type(m).__name__}" for i, m in enumerate(model)]
     tot = {}
