@@ -40,107 +40,59 @@ def timeit_many(fns, steps, repeat):
 
 
 # ----------------------------------------------------------------------------- model builders
-def nnkit_problem(kind):
-    """The nnkit model of a workload and its data: (model, forward function, X, y, loss_fn).
+def problem(lib, kind):
+    """A workload's model and data, built with ``lib`` = ``nnkit`` or ``torch``: nnkit follows
+    PyTorch's names, so the same code builds both. Returns (model, forward, X, y, loss_fn);
     ``cnn_breakdown.py`` times the layers of the "cnn" one."""
-    import nnkit
-    from nnkit import nn
-    nnkit.manual_seed(0)
+    nn = lib.nn
+    lib.manual_seed(0)
     rng = np.random.default_rng(0)
     fwd = None
     if kind == "xor":
         model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
-        X = nnkit.tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32))
-        y = nnkit.tensor(np.array([[0], [1], [1], [0]], np.float32))
+        X = lib.tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32))
+        y = lib.tensor(np.array([[0], [1], [1], [0]], np.float32))
         loss_fn = nn.BCEWithLogitsLoss()
     elif kind == "mlp":
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-        X = nnkit.tensor(rng.standard_normal((128, 784), np.float32))
-        y = rng.integers(0, 10, 128)
+        X = lib.tensor(rng.standard_normal((128, 784), np.float32))
+        y = lib.tensor(rng.integers(0, 10, 128))
         loss_fn = nn.CrossEntropyLoss()
     elif kind == "cnn":
         model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                               nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                               nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
-        X = nnkit.tensor(rng.standard_normal((64, 1, 28, 28), np.float32))
-        y = rng.integers(0, 10, 64)
+        X = lib.tensor(rng.standard_normal((64, 1, 28, 28), np.float32))
+        y = lib.tensor(rng.integers(0, 10, 64))
         loss_fn = nn.CrossEntropyLoss()
     elif kind == "rnn":
         rnn, head = nn.RNN(32, 128), nn.Linear(128, 10)
         model = nn.ModuleList([rnn, head])
-        X = nnkit.tensor(rng.standard_normal((50, 32, 32), np.float32))
-        y = rng.integers(0, 10, 32)
-        ce = nn.CrossEntropyLoss()
-        loss_fn = ce
+        X = lib.tensor(rng.standard_normal((50, 32, 32), np.float32))
+        y = lib.tensor(rng.integers(0, 10, 32))
+        loss_fn = nn.CrossEntropyLoss()
         fwd = lambda x: head(rnn(x)[1][0])      # noqa: E731  classify from h_T
+    else:
+        raise ValueError(f"unknown workload {kind!r}")
     return model, fwd or model, X, y, loss_fn
 
 
-def nnkit_step(kind):
-    import nnkit
-    from nnkit import nn, optim
+def training_step(lib, kind):
+    """One training step (forward, loss, backward, SGD step) of a workload in ``lib``; for
+    "linear", ``Linear(1024, 1024)`` forward + backward with a given output gradient."""
     if kind == "linear":
+        lib.manual_seed(0)
         rng = np.random.default_rng(0)
-        nnkit.manual_seed(0)
-        model = nn.Linear(1024, 1024)
-        X = nnkit.tensor(rng.standard_normal((512, 1024), np.float32), requires_grad=True)
-        g = nnkit.tensor(rng.standard_normal((512, 1024), np.float32))
-        def step():
-            model.weight.grad = model.bias.grad = X.grad = None
-            out = model(X)
-            out.backward(g)
-        return step
-    model, fwd, X, y, loss_fn = nnkit_problem(kind)
-    opt = optim.SGD(model.parameters(), lr=0.01)
+        model = lib.nn.Linear(1024, 1024)
+        X = lib.tensor(rng.standard_normal((512, 1024), np.float32), requires_grad=True)
+        g = lib.tensor(rng.standard_normal((512, 1024), np.float32))
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(fwd(X), y)
-        loss.backward()
-        opt.step()
-    return step
-
-
-def torch_step(kind):
-    import torch
-    from torch import nn
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    if kind == "xor":
-        model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
-        X = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float32)
-        y = torch.tensor([[0], [1], [1], [0]], dtype=torch.float32)
-        loss_fn = nn.BCEWithLogitsLoss()
-    elif kind == "mlp":
-        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-        X = torch.tensor(rng.standard_normal((128, 784), np.float32))
-        y = torch.tensor(rng.integers(0, 10, 128))
-        loss_fn = nn.CrossEntropyLoss()
-    elif kind == "cnn":
-        model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
-        X = torch.tensor(rng.standard_normal((64, 1, 28, 28), np.float32))
-        y = torch.tensor(rng.integers(0, 10, 64))
-        loss_fn = nn.CrossEntropyLoss()
-    elif kind == "rnn":
-        rnn, head = nn.RNN(32, 128), nn.Linear(128, 10)
-        model = nn.ModuleList([rnn, head])
-        X = torch.tensor(rng.standard_normal((50, 32, 32), np.float32))
-        y = torch.tensor(rng.integers(0, 10, 32))
-        loss_fn = nn.CrossEntropyLoss()
-        fwd = lambda x: head(rnn(x)[1][0])      # noqa: E731
-    elif kind == "linear":
-        model = nn.Linear(1024, 1024)
-        X = torch.tensor(rng.standard_normal((512, 1024), np.float32), requires_grad=True)
-        g = torch.tensor(rng.standard_normal((512, 1024), np.float32))
         def step():
             model.weight.grad = model.bias.grad = X.grad = None
             model(X).backward(g)
         return step
-    if kind != "rnn":
-        fwd = model
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    model, fwd, X, y, loss_fn = problem(lib, kind)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
 
     def step():
         opt.zero_grad()
@@ -196,6 +148,8 @@ def main():
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     ap.add_argument("--only", nargs="*", default=None)
     args = ap.parse_args()
+    import nnkit
+    import nnkit.optim  # noqa: F401
     try:
         import torch
         if args.threads:
@@ -219,13 +173,13 @@ def main():
         if args.only and kind not in args.only:
             continue
         time.sleep(0.5)                      # let torch's OpenMP threads go idle
-        fns = [nnkit_step(kind)]
+        fns = [training_step(nnkit, kind)]
         if kind == "linear":
             fns += [numpy_linear_floor(), numpy_matmuls_only()]
         ts = timeit_many(fns, steps, args.repeat)
         tn = ts[0]
         tf, tm = (ts[1], ts[2]) if kind == "linear" else (float("nan"), float("nan"))
-        tt = timeit(torch_step(kind), steps, args.repeat) if torch is not None else float("nan")
+        tt = timeit(training_step(torch, kind), steps, args.repeat) if torch is not None else float("nan")
         row = f"{label:48s} {tn * 1e3:9.3f} {tt * 1e3:9.3f} {tn / tt:11.2f}"
         if kind == "linear":
             row += f" {tf * 1e3:9.3f} {tn / tf:11.2f}   (3 bare matmuls only: {tm * 1e3:.3f} ms, ratio {tn / tm:.2f})"

@@ -35,10 +35,11 @@ def best_ms(fn, calls, repeat):
 
 def nnkit_layers(steps, repeat):
     """Per-layer forward/backward time (ms) in nnkit, measured inside training steps."""
+    import nnkit
     from nnkit import optim
 
-    from bench import nnkit_problem         # the benchmark's own CNN (this folder)
-    model, _, X, y, loss_fn = nnkit_problem("cnn")
+    from bench import problem               # the benchmark's own CNN (this folder)
+    model, _, X, y, loss_fn = problem(nnkit, "cnn")
     opt = optim.SGD(model.parameters(), lr=0.01)
     names = [f"{i} {type(m).__name__}" for i, m in enumerate(model)]
     tot = {}
