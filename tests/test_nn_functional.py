@@ -47,9 +47,9 @@ def test_conv2d_gradcheck(stride, padding):
                      T(r(2, 2, 5, 4)), T(r(3, 2, 3, 2)), T(r(3)))
 
 
-@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), (3, 2), ((1, 2), (1, 0))])
-def test_conv2d_naive_equals_fast(stride, padding):
-    x, w, b = r(2, 3, 7, 6), r(4, 3, 3, 3), r(4)
+def _assert_conv2d_matches_naive(x, w, b, stride, padding):
+    """conv2d and the loop version conv2d_naive agree: output, and dx, dW, db for a random
+    output gradient."""
     xs, ws, bs = T(x), T(w), T(b)
     xn, wn, bn = T(x), T(w), T(b)
     y = F.conv2d(xs, ws, bs, stride, padding)
@@ -62,6 +62,12 @@ def test_conv2d_naive_equals_fast(stride, padding):
         np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), (3, 2), ((1, 2), (1, 0))])
+def test_conv2d_naive_equals_fast(stride, padding):
+    x, w, b = r(2, 3, 7, 6), r(4, 3, 3, 3), r(4)
+    _assert_conv2d_matches_naive(x, w, b, stride, padding)
+
+
 @pytest.mark.parametrize("kernel,padding,n", [((3, 3), 1, 3), ((3, 3), 0, 1), ((2, 3), (2, 1), 2),
                                              ((1, 1), 0, 2), ((5, 4), (2, 0), 2), ((3, 3), 2, 1),
                                              ((1, 1), 1, 2), ((2, 2), (3, 1), 2), ((3, 2), (0, 2), 1)])
@@ -69,16 +75,7 @@ def test_conv2d_stride1_strip_path_equals_naive(kernel, padding, n):
     """Stride 1 goes through _conv2d_strip (flat strip of images with shared zero padding):
     values, dx, dW, db; including padding wider than kernel - 1 (frame widened to the output)."""
     x, w, b = r(n, 3, 6, 7), r(4, 3, *kernel), r(4)
-    xs, ws, bs = T(x), T(w), T(b)
-    xn, wn, bn = T(x), T(w), T(b)
-    y = F.conv2d(xs, ws, bs, 1, padding)
-    yn = F.conv2d_naive(xn, wn, bn, 1, padding)
-    np.testing.assert_allclose(y.data, yn.data, rtol=1e-12, atol=1e-12)
-    g = r(*y.shape)
-    (y * nnkit.Tensor(g)).sum().backward()
-    (yn * nnkit.Tensor(g)).sum().backward()
-    for a, b_ in ((xs, xn), (ws, wn), (bs, bn)):
-        np.testing.assert_allclose(a.grad, b_.grad, rtol=1e-10, atol=1e-12)
+    _assert_conv2d_matches_naive(x, w, b, 1, padding)
     assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, 1, padding),
                      T(r(n, 2, 5, 4)), T(r(3, 2, *kernel)), T(r(3)))
 
