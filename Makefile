@@ -13,12 +13,13 @@ BOOK_FLAGS := -W -n --keep-going
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test lab unit notebooks execute student lock browser-deps clean help
+.PHONY: book test portability lab unit notebooks execute student lock browser-deps clean help
 
 help:
 	@echo "make book      build the HTML book into _build/html (executes notebooks, cached)"
 	@echo "make test      unit tests + every notebook under nbval + book build + browser check"
 	@echo "make lab       JupyterLab on notebooks/ with widgets"
+	@echo "make portability  unit tests + notebooks under other BLAS kernels, 2 BLAS threads, baseline SIMD"
 	@echo "make unit      nnkit unit tests only (fast)"
 	@echo "make execute NB=notebooks/xx.ipynb   re-execute a notebook in place and clean it (for commits)"
 	@echo "make student   write the student edition (no solutions) to student/"
@@ -53,8 +54,13 @@ browser-deps:
 test: $(STAMP) browser-deps
 	$(PY) -m pytest
 
+# The same tests on other machines' arithmetic: every OpenBLAS kernel this CPU can run, 2 BLAS threads,
+# NumPy's baseline SIMD loops (tools/portability.py). Prints a table; fails if any configuration fails.
+portability: $(STAMP)
+	$(PY) tools/portability.py
+
 unit: $(STAMP)
-	$(PY) -m pytest tests -m "not book" -p no:nbval
+	$(PY) -m pytest tests -m "not book"
 
 notebooks: $(STAMP)
 	$(PY) -m pytest notebooks
