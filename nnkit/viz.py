@@ -177,3 +177,6 @@ def _arrow(ax, FancyArrowPatch, src, dst, r, bw, bh, rankdir, from_op):
     end = (x1, y1) - u * (box_exit(u) if from_op else r)
     ax.add_patch(FancyArrowPatch(tuple(start), tuple(end), arrowstyle="-|>", mutation_scale=10,
                                  color="#555555", lw=1, shrinkA=0, shrinkB=0))
+
+
+from .diagrams import draw_diagram, draw_network  # noqa: E402  (pictures of networks, nnkit/diagrams.py)
