@@ -104,3 +104,19 @@ def test_chapter_follows_the_template(path):
 def test_notebook_is_in_the_table_of_contents(path):
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     assert f"notebooks/{path.stem}" in toc, f"{path.name} is not listed in _toc.yml, so the book would not show it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_is_the_setup_cell(path):
+    """Every chapter opens with the same set-up cell (tools/header_cell.py), which installs nnkit where
+    it is missing (Colab, Binder) and names the repository given in _config.yml."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import header_cell
+
+    first = code_cells(load(path))[0]
+    assert "".join(first["source"]) == header_cell.source(), (
+        f"{path.name}: the first code cell is not the set-up cell; run `make execute NB=notebooks/{path.name}`")
+    assert header_cell.TAG in first.get("metadata", {}).get("tags", []), f"{path.name}: set-up cell not tagged {header_cell.TAG}"
+    assert not first.get("outputs"), f"{path.name}: the set-up cell printed something where nnkit is installed"

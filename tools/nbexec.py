@@ -3,8 +3,9 @@
     python tools/nbexec.py notebooks/01_perceptron.ipynb [more.ipynb ...]
 
 Why a script and not "Run All + Save" in JupyterLab: it always starts a fresh kernel in `notebooks/`,
-stores the widget state (so the hosted book can show widgets), fails on the first error, and strips
-metadata that only adds noise to diffs (execution timings, collapsed/scrolled flags, random cell ids).
+stores the widget state (so the hosted book can show widgets), fails on the first error, writes the
+chapter's set-up cell (tools/header_cell.py), and strips metadata that only adds noise to diffs
+(execution timings, collapsed/scrolled flags, random cell ids).
 nbval (`make test`) then proves that a fresh run reproduces the committed outputs.
 """
 from __future__ import annotations
@@ -16,6 +17,9 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import header_cell  # noqa: E402  (the set-up cell that opens every chapter)
 
 KEEP_CELL_METADATA = {"tags", "mystnb"}
 KEEP_NB_METADATA = {"kernelspec", "language_info", "widgets"}
@@ -40,6 +44,7 @@ def execute(path: Path, timeout: int = 300) -> float:
     os.environ["NNKIT_WIDGETS"] = "static"
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in `make test`
     nb = nbformat.read(path, as_version=4)
+    header_cell.ensure(nb)
     client = NotebookClient(
         nb,
         timeout=timeout,
