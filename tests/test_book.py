@@ -88,6 +88,27 @@ def test_build_succeeds_and_lists_every_toc_page(built_book):
     assert (built_book / "_static" / "widgets" / "embed-amd.js").is_file(), "widget manager is not served locally"
 
 
+def test_no_page_shows_a_traceback_or_stderr(built_book):
+    """A notebook that raised while the book was built leaves its traceback in the page."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_html
+
+    found = check_html.problems(built_book)
+    assert not found, f"pages show errors: {found[:10]}"
+
+
+def test_check_html_finds_an_error_output(tmp_path):
+    """The scanner itself: a page with myst-nb's error output block is reported, a clean page is not."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_html
+
+    (tmp_path / "ok.html").write_text('<div class="cell_output"><pre>loss 0.1</pre></div>')
+    assert check_html.problems(tmp_path) == []
+    (tmp_path / "bad.html").write_text('<div class="output traceback highlight-ipythontb notranslate">'
+                                       "<pre>AssertionError</pre></div>")
+    assert check_html.problems(tmp_path) == ["bad.html:1: an error output (traceback)"]
+
+
 def test_pages_reference_no_external_scripts_or_styles(built_book):
     pattern = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(https?:)?//(?!127\.0\.0\.1)[^\"]+\"")
     for page in toc_pages():
