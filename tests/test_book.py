@@ -152,6 +152,8 @@ def test_page_in_browser(browser, server, page):
         "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
     )
     assert not broken, f"{page}: images that did not load: {broken}"
+    clipped = pg.evaluate(CLIPPED_CODE)
+    assert not clipped, f"{page}: code or output cut off at 1280 px (wider than the column): {clipped[:3]}"
 
     if "application/vnd.jupyter.widget-view+json" in html:
         check_interactive_figures(pg, page)
@@ -162,6 +164,11 @@ def test_page_in_browser(browser, server, page):
     assert not errors, f"{page}: {errors[:5]}"
     ctx.close()
 
+
+# A code cell or a text output whose longest line is wider than its box, so a scrollbar hides its end.
+CLIPPED_CODE = """() => [...document.querySelectorAll('div.cell div.highlight pre, div.cell_output pre')]
+    .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+    .map(p => p.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 100))"""
 
 VISIBLE_FRAME = """b => [...b.querySelectorAll('img')]
     .filter(i => i.offsetParent !== null && i.complete && i.naturalWidth > 0).map(i => i.src).join(' ')"""
