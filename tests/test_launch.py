@@ -61,7 +61,7 @@ def test_set_repository_rewrites_the_config_and_every_setup_cell(tmp_path):
     assert header_cell.repository_url(tmp_path / "_config.yml") == "https://github.com/someone/fork-of-book"
     for path in (tmp_path / "notebooks").glob("*.ipynb"):
         cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
-        assert '"git+https://github.com/someone/fork-of-book"' in "".join(cells[0]["source"])
+        assert 'url = "git+https://github.com/someone/fork-of-book"' in "".join(cells[0]["source"])
     assert set_repository.set_repository("someone/fork-of-book", root=tmp_path) == []  # idempotent
     with pytest.raises(ValueError, match="expected OWNER/NAME"):
         set_repository.set_repository("https://github.com/x/y", root=tmp_path)
