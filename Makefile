@@ -16,11 +16,14 @@ BOOK_FLAGS := -W -n --keep-going
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test portability lab unit notebooks execute student lock browser-deps clean help
+PDF_DIR := _build/html/pdf
+
+.PHONY: book pdf test portability lab unit notebooks execute student lock browser-deps clean help
 
 help:
 	@echo "make book      build the HTML book into _build/html (executes notebooks, cached)"
 	@echo "make test      unit tests + every notebook under nbval + book build + browser check"
+	@echo "make pdf       print the built book to $(PDF_DIR)/ (instructor and student PDFs)"
 	@echo "make lab       JupyterLab on notebooks/ with widgets"
 	@echo "make portability  unit tests + notebooks under other BLAS kernels, 2 BLAS threads, baseline SIMD"
 	@echo "make unit      nnkit unit tests only (fast)"
@@ -45,6 +48,10 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built. Open this page in a browser:"
 	@echo "    file://$(CURDIR)/_build/html/index.html"
+
+# The printable editions, from the built HTML (headless Chromium prints each page; tools/make_pdf.py).
+pdf: book browser-deps
+	$(PY) tools/make_pdf.py _build/html
 
 # The browser test drives a system Chromium (Debian package 'chromium', or Google Chrome where the
 # machine has it, as GitHub's runners do); install Chromium and a Korean font where missing.

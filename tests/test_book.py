@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import unicodedata
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -219,7 +220,47 @@ class _Links(__import__("html.parser").parser.HTMLParser):
                 self.links.append(a[key])
 
 
-def test_internal_links_resolve(built_book):
+@pytest.fixture(scope="module")
+def pdfs(built_book):
+    """The printable editions, printed from the built pages into _build/html/pdf (as `make pdf`)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_pdf
+
+    return make_pdf.make_pdfs(built_book, built_book / "pdf")  # raises if code is cut off on paper
+
+
+def test_pdf_holds_every_chapter_with_its_figures(built_book, pdfs):
+    from pypdf import PdfReader
+
+    titles = [re.search(r"<h1>((?:(?!</h1>).)*?)<a class=\"headerlink", (built_book / page).read_text(encoding="utf-8"), re.S)
+              for page in toc_pages()]
+    titles = [re.sub(r"<[^>]+>", "", m.group(1)).strip() for m in titles if m]
+    assert len(titles) == len(toc_pages())
+    figures = sum(len(re.findall(r'<img[^>]+src="[^"]*_images/', (built_book / p).read_text(encoding="utf-8")))
+                  for p in toc_pages())
+    texts = {}
+    for edition, path in pdfs.items():
+        reader = PdfReader(path)
+        text = "".join("".join(unicodedata.normalize("NFKC", page.extract_text()).split())  # ligatures, spaces
+                       for page in reader.pages)
+        texts[edition] = text
+        # a title's words, without its section number (printed apart) and without spaces
+        missing = [t for t in titles if "".join(re.sub(r"^\d+\.\s*", "", t).split()) not in text]
+        assert not missing, f"{edition} PDF lacks the chapters {missing}"
+        images = sum(len(page.images) for page in reader.pages)
+        assert images >= figures, f"{edition} PDF embeds {images} images for {figures} figures in the pages"
+        assert [o.title for o in reader.outline][:len(titles)] == titles, "one bookmark per page, in book order"
+        assert len(reader.pages) >= 5 * len(titles)
+    assert "Solutionto" in texts["instructor"] and "Solutionto" not in texts["student"]
+
+
+def test_every_page_links_the_pdfs(built_book):
+    for page in toc_pages():
+        html = (built_book / page).read_text(encoding="utf-8")
+        assert "neural-networks-executed.pdf" in html and "neural-networks-executed-student.pdf" in html, page
+
+
+def test_internal_links_resolve(built_book, pdfs):
     """Every relative href/src in the built site points to a file that exists (and to an existing id)."""
     parsed = {}
 
