@@ -11,7 +11,8 @@ Chapters comment on a lecture note where the comment applies, in an admonition. 
 At the start of each build this extension copies those boxes, with a link to their chapter, into
 _build/errata_generated.md, so the page never drifts from the chapters. On that page a box stands
 without the chapter around it, so it must read on its own: a box that points at its surroundings
-("above", "below", "the next cell") gets a build warning, which ``-W`` turns into an error.
+("above", "below", "the next cell") is reported, as a build warning (an error under ``-W``) when the
+Sphinx option ``errata_strict_pointers`` is on.
 """
 from __future__ import annotations
 
@@ -114,9 +115,13 @@ def _write_errata(app):
     for b in boxes:
         words = dangling_pointers(b)
         if words:
-            logger.warning(f"notebooks/{b['stem']}: the box '{b['title']}' says {', '.join(map(repr, words))}; "
-                           "on the errata page it stands alone, so name what it means instead "
-                           "(an equation label, the value itself)", type="errata", subtype="pointer")
+            message = (f"notebooks/{b['stem']}: the box '{b['title']}' says {', '.join(map(repr, words))}; "
+                       "on the errata page it stands alone, so name what it means instead "
+                       "(an equation label, the value itself)")
+            if app.config.errata_strict_pointers:
+                logger.warning(message, type="errata", subtype="pointer")
+            else:
+                logger.info(message)
     target = root / "_build" / "errata_generated.md"
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render(boxes)
@@ -125,5 +130,8 @@ def _write_errata(app):
 
 
 def setup(app):
+    # True: a box that points at its chapter fails a -W build. Off until every part's boxes stand alone
+    # (tests/test_errata_index.py checks Part I's already).
+    app.add_config_value("errata_strict_pointers", False, "env")
     app.connect("builder-inited", _write_errata)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
