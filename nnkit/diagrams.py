@@ -151,7 +151,7 @@ def draw_diagram(nodes, edges=(), *, figsize=None, ax=None, title=None, scale=0.
         if e["label"]:
             m = start + (end - start) * e["pos"]
             ax.text(m[0], m[1], e["label"], ha="center", va="center", fontsize=e["fontsize"], color=INK, zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.9))
+                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.9})
     return fig
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
-import errata_index as ei  # noqa: E402
+import errata_index as ei
 
 
 def notebook(tmp_path, stem, *markdown):
@@ -36,15 +36,18 @@ def test_collects_boxes_of_chapters_in_the_toc_only(tmp_path):
     notebook(tmp_path, "02_b", "# Chapter B\n", box("Notes differ (lecture notes 001 and 003)", "001 says x, 003 says y.",
                                                     fence="````"))
     notebook(tmp_path, "99_draft", "# Draft\n", box("Erratum (lecture note 004)", "not in the book"))
-    boxes = ei.collect(tmp_path, toc="notebooks/01_a\nnotebooks/02_b\n")
+    notebook(tmp_path, "03_c", "# Chapter C\n", box("A note on the note", "The note means x."))
+    boxes = ei.collect(tmp_path, toc="notebooks/01_a\nnotebooks/02_b\nnotebooks/03_c\n")
+    assert ei.render(boxes).count("| several | 0 | 1 | {doc}`ch. 3 </notebooks/03_c>` |") == 1
+    boxes = [b for b in boxes if b["stem"] != "03_c"]
     assert [(b["stem"], b["kind"], b["notes"]) for b in boxes] == [("01_a", "erratum", ["000"]),
                                                                    ("02_b", "comment", ["001", "003"])]
     page = ei.render(boxes)
     assert "## Errata: slips in the notes, corrected" in page and "### Chapter A" in page
     assert "## Where the notes differ, or need a comment" in page and "### Chapter B" in page
     assert "The note gives 1; it is 2." in page and "not in the book" not in page
-    assert "| 000 | 1 | 0 | {doc}`/notebooks/01_a` |" in page
-    assert "| 003 | 0 | 1 | {doc}`/notebooks/02_b` |" in page
+    assert "| 000 | 1 | 0 | {doc}`ch. 1 </notebooks/01_a>` |" in page
+    assert "| 003 | 0 | 1 | {doc}`ch. 2 </notebooks/02_b>` |" in page
     assert page.index("Chapter A") < page.index("Chapter B")
 
 

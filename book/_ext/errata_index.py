@@ -21,14 +21,14 @@ import re
 from pathlib import Path
 
 BOX = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                 re.M | re.S)
-TITLE = re.compile(r"^#\s+(.+)$", re.M)
-ERRATUM = re.compile(r"^Erratum\b", re.I)
+                 re.MULTILINE | re.DOTALL)
+TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)
+ERRATUM = re.compile(r"^Erratum\b", re.IGNORECASE)
 COMMENT_TITLES = re.compile(r"^(notes? differ|the notes differ|terminology|a note on the note|"
-                            r"notes? on (the )?lecture note)", re.I)
+                            r"notes? on (the )?lecture note)", re.IGNORECASE)
 # words that point at the chapter around the box, and mean nothing on the errata page
-POINTERS = re.compile(r"\b(above|below|the (next|previous|following) (cell|code|figure|section))\b", re.I)
-NOTE_NUMBER = re.compile(r"\bnotes? (\d{3})((?:,? (?:and )?\d{3})*)", re.I)
+POINTERS = re.compile(r"\b(above|below|the (next|previous|following) (cell|code|figure|section))\b", re.IGNORECASE)
+NOTE_NUMBER = re.compile(r"\bnotes? (\d{3})((?:,? (?:and )?\d{3})*)", re.IGNORECASE)
 
 
 def kind_of(title: str) -> str | None:
@@ -73,26 +73,35 @@ def dangling_pointers(box: dict) -> list[str]:
     return sorted({m.group(0).lower() for m in POINTERS.finditer(box["body"])})
 
 
+def _short(stem: str) -> str:
+    """A chapter's short name for the table: "ch. 3" for 03_computational_graphs."""
+    head = stem.split("_", 1)[0]
+    return f"ch. {int(head)}" if head.isdigit() else stem
+
+
 def render(boxes: list[dict]) -> str:
     """The Markdown of the errata page's generated part."""
     if not boxes:
         return "No errata so far.\n"
     lines = []
     notes = sorted({n for b in boxes for n in b["notes"]})
-    if notes:
+    rows = [(n, [b for b in boxes if n in b["notes"]]) for n in notes]
+    unnamed = [b for b in boxes if not b["notes"]]
+    if unnamed:
+        rows.append(("several", unnamed))
+    if rows:
         lines += ["| lecture note | errata | comments | in chapters |", "|---|---:|---:|---|"]
-        for n in notes:
-            mine = [b for b in boxes if n in b["notes"]]
+        for n, mine in rows:
             stems = list(dict.fromkeys(b["stem"] for b in mine))
-            links = ", ".join(f"{{doc}}`/notebooks/{s}`" for s in stems)
+            links = ", ".join(f"{{doc}}`{_short(s)} </notebooks/{s}>`" for s in stems)
             lines.append(f"| {n} | {sum(b['kind'] == 'erratum' for b in mine)} | "
                          f"{sum(b['kind'] == 'comment' for b in mine)} | {links} |")
         lines.append("")
     sections = [("erratum", "Errata: slips in the notes, corrected",
                  "Each box gives the note's value or formula, the correct one, and why."),
                 ("comment", "Where the notes differ, or need a comment",
-                 "Not slips: places where two notes disagree, or a term or formula is used loosely, and "
-                 "which reading the book follows.")]
+                 ("Not slips: places where two notes disagree, or a term or formula is used loosely, "
+                  "and which reading the book follows."))]
     for kind, heading, intro in sections:
         mine = [b for b in boxes if b["kind"] == kind]
         if not mine:
