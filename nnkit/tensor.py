@@ -22,7 +22,8 @@ import numbers
 
 import numpy as np
 
-from .autograd import _mode, get_rng
+from .modes import _mode
+from .random import get_rng
 
 float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_
@@ -100,7 +101,9 @@ class Tensor:
     """An n-d array (``.data``) with an optional gradient (``.grad``, same shape).
 
     Build one with ``nnkit.tensor(...)``; ``Tensor(data)`` wraps an array without copying.
-    """
+
+    Book: ch-05-autodiff (the engine, its source printed), ch-03-graphs (eq-03-chain, eq-03-fanout,
+    eq-03-addmul); the activations ch-06-activations, softmax ch-07-losses (eq-07-softmax)."""
 
     __slots__ = ("data", "grad", "requires_grad", "_prev", "_op", "_backward", "label", "__weakref__")
     __array_priority__ = 1000  # so that ndarray * Tensor calls Tensor.__rmul__
@@ -130,25 +133,22 @@ class Tensor:
             _check_finite(data, op, parents)
         return out
 
-    def _accum_grad(self, g):
-        """``self.grad += g``, after summing ``g`` over broadcast dims and casting to our dtype."""
+    def _accum_grad(self, g, fresh=False):
+        """``self.grad += g``, after summing ``g`` over broadcast dims and casting to our dtype.
+        ``fresh=True`` says that ``g`` is a new array nobody else holds: the first gradient then
+        keeps it instead of a copy (big activations and weights: one copy saved per step)."""
         if not self.requires_grad:
             return
         if g.shape != self.data.shape:
             g = _unbroadcast(g, self.data.shape)
         if self.grad is None:
-            self.grad = np.array(g, dtype=self.data.dtype, copy=True).reshape(self.data.shape)
+            if fresh and type(g) is np.ndarray and g.dtype == self.data.dtype and g.flags.c_contiguous \
+                    and g.flags.writeable:
+                self.grad = g
+            else:
+                self.grad = np.array(g, dtype=self.data.dtype).reshape(self.data.shape)
         else:
             self.grad += g
-
-    def _take_grad(self, g):
-        """``_accum_grad`` for a fresh array ``g`` that the caller gives away: when there is no
-        gradient yet it is stored as is, saving a copy (large activations: one per step)."""
-        if self.grad is None and self.requires_grad and type(g) is np.ndarray \
-                and g.dtype == self.data.dtype and g.shape == self.data.shape:
-            self.grad = g
-        else:
-            self._accum_grad(g)
 
     # ---------------------------------------------------------------------------------- backward
     def backward(self, gradient=None, retain_graph=False):
@@ -158,7 +158,8 @@ class Tensor:
         Leaves accumulate across calls (zero them with ``p.grad = None``). Unlike PyTorch,
         intermediate tensors keep the ``.grad`` of the latest backward (the book draws them).
         Afterwards the graph is freed (closures and parent links dropped) unless ``retain_graph``.
-        """
+
+        Book: ch-05-autodiff, ch-03-graphs (eq-03-chain)."""
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad (no input had requires_grad=True, "
                                "or it was computed under no_grad)")
@@ -419,7 +420,7 @@ class Tensor:
     def relu(self):
         out = Tensor._make(relu_array(self.data), (self,), "relu")
         def _backward():
-            self._take_grad(out.grad * (self.data > 0))
+            self._accum_grad(out.grad * (self.data > 0), fresh=True)
         out._backward = _backward
         return out
 
@@ -749,16 +750,11 @@ def matmul(a, b):
     return as_tensor(a) @ b
 
 
-def _method(name):
-    def f(x, *args, **kwargs):
-        return getattr(as_tensor(x), name)(*args, **kwargs)
-    f.__name__ = name
+def function_form(name):
+    """``nnkit.<name>(x, ...)``, the function form of the method ``x.<name>(...)`` (as
+    ``torch.exp(x)`` is ``x.exp()``); ``nnkit/__init__.py`` gives them their public names."""
+    def f(input, *args, **kwargs):
+        return getattr(as_tensor(input), name)(*args, **kwargs)
+    f.__name__ = f.__qualname__ = name
     f.__doc__ = f"``nnkit.{name}(x, ...)`` is ``x.{name}(...)``."
     return f
-
-
-exp, log, sqrt, abs, tanh, sigmoid, relu = (_method(n) for n in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"))
-clamp, clip, softmax, log_softmax = (_method(n) for n in ("clamp", "clip", "softmax", "log_softmax"))
-sum, mean, max, min, argmax, argmin = (_method(n) for n in ("sum", "mean", "max", "min", "argmax", "argmin"))
-reshape, flatten, transpose, permute = (_method(n) for n in ("reshape", "flatten", "transpose", "permute"))
-squeeze, unsqueeze = _method("squeeze"), _method("unsqueeze")

@@ -11,31 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..random import get_rng
+from ..tensor import Tensor
 from .dataset import TensorDataset
 
 __all__ = ["DataLoader"]
 
 
-def _global_rng():
-    """nnkit's global generator (``nnkit.manual_seed``), looked up at draw time."""
-    try:
-        from ..autograd import get_rng
-    except ImportError:  # pragma: no cover - core not there
-        import nnkit
-        get_rng = getattr(nnkit, "get_rng", None)
-        if get_rng is None:
-            return np.random.default_rng()
-    return get_rng()
-
-
-def _to_tensor(a):
-    from ..tensor import Tensor
-    return Tensor(a)
-
-
 class DataLoader:
     """Mini-batches of ``dataset`` of size ``batch_size`` (the last may be smaller unless
-    ``drop_last``), in order or freshly shuffled every epoch."""
+    ``drop_last``), in order or freshly shuffled every epoch.
+
+    Book: ch-08-optimizers (eq-08-sgd)."""
 
     def __init__(self, dataset, batch_size=1, shuffle=False, seed=None, drop_last=False,
                  as_tensor=True):
@@ -57,7 +44,7 @@ class DataLoader:
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
-        rng = self._rng if self._rng is not None else _global_rng()
+        rng = self._rng if self._rng is not None else get_rng()
         return rng.permutation(n)
 
     def __iter__(self):
@@ -76,7 +63,7 @@ class DataLoader:
                 arrays = tuple(np.stack([np.asarray(getattr(x, "data", x)) for x in col])
                                for col in zip(*items))
             if self.as_tensor:
-                yield tuple(_to_tensor(a) for a in arrays)
+                yield tuple(Tensor(a) for a in arrays)
             else:
                 yield tuple(arrays)
 
