@@ -17,7 +17,9 @@ __all__ = ["Module", "Parameter"]
 
 
 class Parameter(Tensor):
-    """A Tensor that is a module's learnable parameter (``requires_grad=True`` by default)."""
+    """A Tensor that is a module's learnable parameter (``requires_grad=True`` by default).
+
+    Book: ch-02-mlp (eq-02-layer)."""
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
@@ -37,7 +39,9 @@ def _as_buffer(value):
 
 
 class Module:
-    """Base class of every layer and model: override ``forward``; call the module to run it."""
+    """Base class of every layer and model: override ``forward``; call the module to run it.
+
+    Book: ch-02-mlp (eq-02-mlp), ch-11-rnn (a model of your own)."""
 
     training: bool
 
