@@ -85,3 +85,18 @@ def test_every_op_layer_and_optimizer_names_its_chapter(obj):
     para = book_paragraph(obj)
     assert para is not None, f"{obj.__module__}.{obj.__name__}: no 'Book:' paragraph in the docstring"
     assert re.search(r"\bch-[\w-]+", para) or para.startswith("not explained in the chapters"), para
+
+
+def test_the_file_map_page_lists_every_nnkit_file():
+    """book/nnkit_files.md names every module of the package (a new file gets its row)."""
+    with open(os.path.join(ROOT, "book", "nnkit_files.md"), encoding="utf-8") as f:
+        page = f.read()
+    named = set(re.findall(r"`(nnkit/[\w/]+\.py)`", page))
+    for row in re.findall(r"^\| `(nnkit/[\w/]+/)[\w.]+`, (.+?) \|", page, re.M):   # `dir/a.py`, `b.py`
+        named |= {row[0] + f for f in re.findall(r"`([\w.]+\.py)`", row[1])}
+    named |= {p for p in re.findall(r"`(nnkit/[\w/]+/)`", page)}
+    files = {os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "nnkit", "**", "*.py"), recursive=True)
+             if os.path.basename(p) not in ("__init__.py", "autograd.py")}      # autograd.py: old imports
+    folders = [d for d in named if d.endswith("/")]
+    unlisted = sorted(f for f in files if f not in named and not any(f.startswith(d) for d in folders))
+    assert not unlisted, f"add these files to book/nnkit_files.md: {unlisted}"
