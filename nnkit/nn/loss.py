@@ -25,10 +25,14 @@ def _check_reduction(reduction, fn):
         raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _same_shape(fn, x, y):
+def _loss_args(fn, input, target, reduction):
+    """``input`` and ``target`` as Tensors of one shape, for an elementwise loss."""
+    _check_reduction(reduction, fn)
+    x, y = as_tensor(input), as_tensor(target)
     if x.shape != y.shape:
         raise ValueError(f"{fn}: expected target of the input's shape {tuple(x.shape)}, got target of "
                          f"shape {tuple(y.shape)} (nnkit does not broadcast losses; PyTorch warns)")
+    return x, y
 
 
 def _elementwise_loss(name, x, y, loss, dx, dy, weight, reduction):
@@ -62,9 +66,7 @@ def mse_loss(input, target, reduction="mean"):
     """mean (or sum) of (x - y)^2.
 
     Book: ch-07-losses (eq-07-mse-mae, eq-07-mse-mae-grad)."""
-    _check_reduction(reduction, "mse_loss")
-    x, y = as_tensor(input), as_tensor(target)
-    _same_shape("mse_loss", x, y)
+    x, y = _loss_args("mse_loss", input, target, reduction)
     d = x.data - y.data
     return _elementwise_loss("mse_loss", x, y, d * d, 2 * d, -2 * d, None, reduction)
 
@@ -73,9 +75,7 @@ def l1_loss(input, target, reduction="mean"):
     """mean (or sum) of |x - y| (gradient sign(x - y), 0 at 0).
 
     Book: ch-07-losses (eq-07-mse-mae, eq-07-mse-mae-grad)."""
-    _check_reduction(reduction, "l1_loss")
-    x, y = as_tensor(input), as_tensor(target)
-    _same_shape("l1_loss", x, y)
+    x, y = _loss_args("l1_loss", input, target, reduction)
     d = x.data - y.data
     s = np.sign(d)
     return _elementwise_loss("l1_loss", x, y, np.abs(d), s, -s, None, reduction)
@@ -87,9 +87,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     w (x - y) / max(x (1 - x), 1e-12). No gradient flows to ``target``.
 
     Book: ch-07-losses (eq-07-bce, eq-07-bce-grad)."""
-    _check_reduction(reduction, "binary_cross_entropy")
-    x, y = as_tensor(input), as_tensor(target)
-    _same_shape("binary_cross_entropy", x, y)
+    x, y = _loss_args("binary_cross_entropy", input, target, reduction)
     xd, yd = x.data, y.data
     if np.any((xd < 0) | (xd > 1)) or np.any(np.isnan(xd)):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
@@ -108,9 +106,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     (1 if None). Gradient: (1 - y) - (1 + (p - 1) y) sigmoid(-z). No gradient to ``target``.
 
     Book: ch-07-losses (eq-07-bce, eq-07-stable)."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    x, y = as_tensor(input), as_tensor(target)
-    _same_shape("binary_cross_entropy_with_logits", x, y)
+    x, y = _loss_args("binary_cross_entropy_with_logits", input, target, reduction)
     z, yd = x.data, y.data
     sp = np.log1p(np.exp(-np.abs(z))) + np.maximum(-z, 0)          # softplus(-z), stable
     sig_neg = np.exp(-np.logaddexp(0, z))                            # sigmoid(-z), stable
