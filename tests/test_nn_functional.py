@@ -130,8 +130,8 @@ def test_conv2d_errors():
         F.conv2d(T(np.zeros((2, 1, 28, 28))), T(np.zeros((8, 3, 3, 3))))
     with pytest.raises(ValueError, match="kernel size .* larger than the padded input"):
         F.conv2d(T(np.zeros((1, 1, 2, 2))), T(np.zeros((1, 1, 3, 3))))
-    with pytest.raises(ValueError, match="4-D input"):
-        F.conv2d(T(np.zeros((1, 4, 4))), T(np.zeros((1, 1, 3, 3))))
+    with pytest.raises(ValueError, match="4-D input"):             # (C, H, W) is an unbatched input now
+        F.conv2d(T(np.zeros((4, 4))), T(np.zeros((1, 1, 3, 3))))
 
 
 @pytest.mark.parametrize("k,s,p", [(2, None, 0), (3, 2, 1), (2, 1, 0), ((3, 2), (2, 1), (1, 1))])

@@ -4,7 +4,8 @@ that one file uses lives in that file).
 - ``_pair``: an int or a pair of ints (kernel size, stride, padding) as a pair;
 - ``_out_size``: the output height and width of a sliding-window op (conv, pools), with its
   checks;
-- ``_tap``: the strided view of a padded batch that one kernel offset (u, v) sees.
+- ``_tap``: the strided view of a padded batch that one kernel offset (u, v) sees;
+- ``_check_dtypes``: PyTorch's error when a layer's input and parameters differ in dtype.
 """
 from __future__ import annotations
 
@@ -38,3 +39,15 @@ def _tap(a, u, v, sh, sw, oh, ow):
     (N, C, OH, OW) view of the padded input that kernel offset (u, v) meets, without a copy.
     Writing into it (``+=``) scatters back to those positions."""
     return a[:, :, u:u + sh * (oh - 1) + 1:sh, v:v + sw * (ow - 1) + 1:sw]
+
+
+def _check_dtypes(fn, x, what="input", **params):
+    """Raise, as PyTorch does, when the input ``x`` and a parameter (``weight=w, bias=b``, ...;
+    None is skipped) have different dtypes: a float64 batch into a float32 layer is an error, not
+    a silent upcast."""
+    for name, p in params.items():
+        if p is not None and p.dtype != x.dtype:
+            raise RuntimeError(f"{fn}: expected {what} and {name} to have the same dtype, but got {what} of dtype "
+                               f"{x.dtype} and {name} of dtype {p.dtype} (PyTorch: 'mat1 and mat2 must have the "
+                               f"same dtype'); convert the {what} with .to({p.dtype}) (e.g. .float()), or the "
+                               f"layer with .to({x.dtype})")

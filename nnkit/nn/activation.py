@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor, as_tensor
+from ._helpers import _check_dtypes
 from .module import Module, Parameter
 
 __all__ = ["relu", "leaky_relu", "elu", "prelu", "sigmoid", "tanh", "softmax", "log_softmax", "step",
@@ -15,8 +16,9 @@ __all__ = ["relu", "leaky_relu", "elu", "prelu", "sigmoid", "tanh", "softmax", "
 
 
 # ============================================================================= functions
-def relu(input):
-    """max(0, x).
+def relu(input, inplace=False):
+    """max(0, x). ``inplace`` is accepted for PyTorch's signature; nnkit always returns a new
+    tensor and leaves the input as it is.
 
     Book: ch-06-activations (eq-06-relu)."""
     return as_tensor(input).relu()
@@ -56,8 +58,8 @@ def log_softmax(input, dim=None):
     return x.log_softmax(_softmax_dim(x.ndim) if dim is None else dim)
 
 
-def leaky_relu(input, negative_slope=0.01):
-    """x if x > 0 else negative_slope * x.
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x (``inplace`` accepted, as in ``relu``).
 
     Book: ch-06-activations (eq-06-relu)."""
     x = as_tensor(input)
@@ -70,8 +72,8 @@ def leaky_relu(input, negative_slope=0.01):
     return out
 
 
-def elu(input, alpha=1.0):
-    """x if x > 0 else alpha (exp(x) - 1).
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha (exp(x) - 1) (``inplace`` accepted, as in ``relu``).
 
     Book: ch-06-activations (eq-06-elu)."""
     x = as_tensor(input)
@@ -89,6 +91,7 @@ def prelu(input, weight):
 
     Book: ch-06-activations (eq-06-relu)."""
     x, a = as_tensor(input), as_tensor(weight)
+    _check_dtypes("prelu", x, weight=a)
     n = a.data.size
     if n != 1 and (x.ndim < 2 or x.shape[1] != n):
         raise ValueError(f"prelu: expected input with {n} channels (dim 1) for weight of shape "
@@ -126,12 +129,19 @@ def step(input):
 
 # ============================================================================= modules
 class ReLU(Module):
-    """max(0, x).
+    """max(0, x). ``inplace`` is accepted for PyTorch's signature (nnkit returns a new tensor).
 
     Book: ch-06-activations (eq-06-relu)."""
 
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, input):
         return relu(input)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -139,15 +149,15 @@ class LeakyReLU(Module):
 
     Book: ch-06-activations (eq-06-relu)."""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
         return leaky_relu(input, self.negative_slope)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class PReLU(Module):
@@ -172,15 +182,15 @@ class ELU(Module):
 
     Book: ch-06-activations (eq-06-elu)."""
 
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
         return elu(input, self.alpha)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class Sigmoid(Module):

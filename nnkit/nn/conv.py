@@ -12,11 +12,13 @@ against ``conv2d_naive``, value and gradient.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..tensor import Tensor, as_tensor
 from . import init
-from ._helpers import _out_size, _pair, _tap
+from ._helpers import _check_dtypes, _out_size, _pair, _tap
 from .module import Module, Parameter
 
 __all__ = ["conv2d", "conv2d_naive", "Conv2d"]
@@ -29,8 +31,8 @@ def _check_conv(x, w, b, fn="conv2d"):
         if x.ndim == 4:
             raise ValueError(f"{fn}: expected input with {w.shape[1]} channels (weight shape "
                              f"{tuple(w.shape)}), got input of shape {tuple(x.shape)}")
-        raise ValueError(f"{fn}: expected 4-D input (N, {w.shape[1]}, H, W), got input of shape "
-                         f"{tuple(x.shape)}")
+        raise ValueError(f"{fn}: expected 4-D input (N, {w.shape[1]}, H, W) or unbatched 3-D input "
+                         f"({w.shape[1]}, H, W), got input of shape {tuple(x.shape)}")
     if b is not None and b.shape != (w.shape[0],):
         raise ValueError(f"{fn}: expected bias of shape ({w.shape[0]},), got {tuple(b.shape)}")
 
@@ -39,6 +41,7 @@ def _conv_args(fn, input, weight, bias, stride, padding):
     x, w = as_tensor(input), as_tensor(weight)
     b = None if bias is None else as_tensor(bias)
     _check_conv(x, w, b, fn)
+    _check_dtypes(fn, x, weight=w, bias=b)
     sh, sw = _pair(stride, "stride")
     ph, pw = _pair(padding, "padding")
     oh, ow = _out_size(fn, x.shape, w.shape[2], w.shape[3], sh, sw, ph, pw)
@@ -46,6 +49,17 @@ def _conv_args(fn, input, weight, bias, stride, padding):
 
 
 # ============================================================================= readable version
+def _unbatched(conv):
+    """Let a conv op take an unbatched (C, H, W) input as PyTorch does: run it on a batch of one."""
+    @functools.wraps(conv)
+    def wrapped(input, weight, bias=None, stride=1, padding=0):
+        if getattr(input, "ndim", np.ndim(input)) == 3:
+            return conv(as_tensor(input).unsqueeze(0), weight, bias, stride, padding)[0]
+        return conv(input, weight, bias, stride, padding)
+    return wrapped
+
+
+@_unbatched
 def conv2d_naive(input, weight, bias=None, stride=1, padding=0):
     """The definition of conv2d, written as loops (for reading, and as a test oracle).
 
@@ -81,6 +95,7 @@ def conv2d_naive(input, weight, bias=None, stride=1, padding=0):
 
 
 # ============================================================================= fast version
+@_unbatched
 def conv2d(input, weight, bias=None, stride=1, padding=0):
     """2-D cross-correlation on NCHW input, as ``torch.nn.functional.conv2d`` (no ``dilation``,
     no ``groups``):
@@ -88,7 +103,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
         y[n, o, i, j] = b[o] + sum_{c, u, v} x_pad[n, c, s_h i + u, s_w j + v] w[o, c, u, v]
 
     The same numbers as ``conv2d_naive``, computed as matrix products (im2col): stride 1 (the
-    common case) by ``_conv2d_strip``, other strides by ``_conv2d_im2col``.
+    common case) by ``_conv2d_strip``, other strides by ``_conv2d_im2col``. An unbatched
+    (C, H, W) input gives a (O, OH, OW) output, as in PyTorch.
 
     Book: ch-10-cnn (eq-10-xcorr, eq-10-outsize, eq-10-im2col)."""
     x, w, b, sh, sw, ph, pw, oh, ow = _conv_args("conv2d", input, weight, bias, stride, padding)
@@ -242,7 +258,7 @@ class Conv2d(Module):
 
     def forward(self, input):
         shape = tuple(input.shape)
-        if len(shape) != 4 or shape[1] != self.in_channels:
+        if len(shape) not in (3, 4) or shape[-3] != self.in_channels:
             raise ValueError(f"Conv2d: expected input with {self.in_channels} channels (weight shape "
                              f"{tuple(self.weight.shape)}), got input of shape {shape}")
         return conv2d(input, self.weight, self.bias, self.stride, self.padding)

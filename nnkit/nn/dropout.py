@@ -17,11 +17,12 @@ def _check_p(p, fn):
         raise ValueError(f"{fn}: p must be in [0, 1), got {p}")
 
 
-def dropout(input, p=0.5, training=True):
+def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1 / (1 - p), so the expectation is unchanged; identity when not ``training``.
     The mask comes from nnkit's generator (``nnkit.manual_seed``). Unlike PyTorch, ``p = 1``
-    is rejected (it would zero everything).
+    is rejected (it would zero everything); ``inplace`` is accepted, but nnkit always returns a
+    new tensor.
 
     Book: ch-09-regularization (eq-09-dropout)."""
     _check_p(p, "dropout")
@@ -44,10 +45,10 @@ class Dropout(Module):
 
     Book: ch-09-regularization (eq-09-dropout)."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         _check_p(p, "Dropout")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, input):
         return dropout(input, self.p, self.training)

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor
 from . import init
+from ._helpers import _check_dtypes
 from .module import Module, Parameter
 
 __all__ = ["linear", "Linear", "Maxout"]
@@ -20,13 +21,13 @@ def linear(input, weight, bias=None):
     if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
         raise ValueError(f"linear: expected input with last dimension {w.shape[-1]} (weight shape "
                          f"{tuple(w.shape)}), got input of shape {tuple(x.shape)}")
+    b = None if bias is None else as_tensor(bias)
+    _check_dtypes("linear", x, weight=w, bias=b)
     y = x.data @ w.data.T
-    if bias is not None:
-        b = as_tensor(bias)
+    if b is not None:
         y += b.data
         parents = (x, w, b)
     else:
-        b = None
         parents = (x, w)
     out = Tensor._make(y, parents, "linear")
     def _backward():
@@ -94,7 +95,7 @@ class Maxout(Module):
 
     def forward(self, input):
         z = linear(input, self.weight, self.bias)
-        return z.reshape(*z.shape[:-1], self.out_features, self.pool_size).max(dim=-1)
+        return z.reshape(*z.shape[:-1], self.out_features, self.pool_size).max(dim=-1).values
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

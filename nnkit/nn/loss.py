@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import result_type
 from ..tensor import Tensor, as_tensor
 from .module import Module
 
@@ -26,9 +27,13 @@ def _check_reduction(reduction, fn):
 
 
 def _loss_args(fn, input, target, reduction):
-    """``input`` and ``target`` as Tensors of one shape, for an elementwise loss."""
+    """``input`` and ``target`` as Tensors of one shape, for an elementwise loss. A target given as
+    Python numbers (a list) takes the input's dtype; arrays and Tensors keep theirs."""
     _check_reduction(reduction, fn)
-    x, y = as_tensor(input), as_tensor(target)
+    x = as_tensor(input)
+    if isinstance(target, (list, tuple, int, float)) and x.dtype.kind == "f":
+        target = np.asarray(target, dtype=x.dtype)
+    y = as_tensor(target)
     if x.shape != y.shape:
         raise ValueError(f"{fn}: expected target of the input's shape {tuple(x.shape)}, got target of "
                          f"shape {tuple(y.shape)} (nnkit does not broadcast losses; PyTorch warns)")
@@ -42,12 +47,15 @@ def _elementwise_loss(name, x, y, loss, dx, dy, weight, reduction):
         loss = loss * wd
         dx = dx * wd
         dy = None if dy is None else dy * wd
+    dt = result_type(x.data, y.data)                 # PyTorch: float32 input, float64 target -> float64
+    if dt.kind != "f":
+        dt = x.data.dtype
     if reduction == "none":
-        val = loss.astype(x.data.dtype, copy=False)
+        val = loss.astype(dt, copy=False)
     elif reduction == "sum":
-        val = np.asarray(loss.sum(), dtype=x.data.dtype)
+        val = np.asarray(loss.sum(), dtype=dt)
     else:
-        val = np.asarray(loss.mean() if loss.size else np.nan, dtype=x.data.dtype)
+        val = np.asarray(loss.mean() if loss.size else np.nan, dtype=dt)
     parents = (x, y) if (dy is not None and y.requires_grad) else (x,)
     out = Tensor._make(val, parents, name)
     def _backward():
@@ -92,6 +100,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if np.any((xd < 0) | (xd > 1)) or np.any(np.isnan(xd)):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(pass probabilities, e.g. after sigmoid; or use binary_cross_entropy_with_logits)")
+    if yd.dtype != xd.dtype:
+        raise RuntimeError(f"binary_cross_entropy: expected target of the input's dtype {xd.dtype}, got "
+                           f"{yd.dtype} (PyTorch: 'Found dtype ... but expected ...'); convert it with .to()")
     with np.errstate(divide="ignore"):
         lx = np.maximum(np.log(xd), -100)
         l1x = np.maximum(np.log1p(-xd), -100)
@@ -142,8 +153,9 @@ def _class_first_back(g2, x_shape):
 
 
 def _check_targets(fn, t, C, ignore_index, x_shape, want_shape):
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{fn}: expected integer class indices as target, got dtype {t.dtype}")
+    if t.dtype not in (np.int64, np.uint8):
+        raise TypeError(f"{fn}: expected integer class indices as target (int64, or uint8, as PyTorch), got "
+                        f"dtype {t.dtype}" + (" (convert with .long())" if t.dtype.kind in "iu" else ""))
     if tuple(t.shape) != tuple(want_shape):
         raise ValueError(f"{fn}: expected target of shape {tuple(want_shape)} for input of shape "
                          f"{tuple(x_shape)}, got target of shape {tuple(t.shape)}")
@@ -245,12 +257,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         coef = p2 * wv                                          # (M, C)
         per = -(coef * logp2).sum(axis=1)
         M = per.shape[0]
+        dt = result_type(x.data, tgt)                           # float32 logits, float64 target: float64
         if reduction == "none":
-            val = per.reshape(shape).astype(x.data.dtype, copy=False)
+            val = per.reshape(shape).astype(dt, copy=False)
         elif reduction == "sum":
-            val = np.asarray(per.sum(), dtype=x.data.dtype)
+            val = np.asarray(per.sum(), dtype=dt)
         else:
-            val = np.asarray(per.sum() / (M if x.ndim >= 2 else 1), dtype=x.data.dtype)
+            val = np.asarray(per.sum() / (M if x.ndim >= 2 else 1), dtype=dt)
         out = Tensor._make(val, (x,), "cross_entropy")
         def _backward():
             g = out.grad

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor, as_tensor
+from ._helpers import _check_dtypes
 from .module import Module, Parameter
 
 __all__ = ["batch_norm", "layer_norm", "BatchNorm1d", "BatchNorm2d", "LayerNorm"]
@@ -44,6 +45,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if t is not None and tuple(np.shape(_buf(t))) != (C,):
             raise ValueError(f"batch_norm: expected input with {C} channels to match {name} of shape "
                              f"{tuple(np.shape(_buf(t)))}, got input of shape {tuple(x.shape)}")
+    _check_dtypes("batch_norm", x, weight=w, bias=b, running_mean=_buf(running_mean), running_var=_buf(running_var))
     axes = (0,) + tuple(range(2, x.ndim))
     bshape = (1, C) + (1,) * (x.ndim - 2)
     xd = x.data
@@ -105,6 +107,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                          f"{tuple(x.shape)}")
     w = None if weight is None else as_tensor(weight)
     b = None if bias is None else as_tensor(bias)
+    _check_dtypes("layer_norm", x, weight=w, bias=b)
     axes = tuple(range(x.ndim - k, x.ndim))
     lead = tuple(range(x.ndim - k))
     xd = x.data
@@ -207,19 +210,21 @@ class BatchNorm2d(_BatchNorm):
 
 class LayerNorm(Module):
     """Normalise each sample over its last dimensions ``normalized_shape``;
-    elementwise affine ``weight`` (ones) and ``bias`` (zeros) of that shape.
+    elementwise affine ``weight`` (ones) and ``bias`` (zeros; none with ``bias=False``) of that shape.
 
     Book: ch-12-deep-networks (eq-12-norm)."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float32):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=np.float32):
         super().__init__()
         ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = ns, eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(np.ones(ns, dtype=dtype))
-            self.bias = Parameter(np.zeros(ns, dtype=dtype))
         else:
             self.register_parameter("weight", None)
+        if elementwise_affine and bias:
+            self.bias = Parameter(np.zeros(ns, dtype=dtype))
+        else:
             self.register_parameter("bias", None)
 
     def forward(self, input):

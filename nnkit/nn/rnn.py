@@ -24,6 +24,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor, relu_array, sigmoid_array, stack
 from . import init
+from ._helpers import _check_dtypes
 from .dropout import dropout
 from .module import Module, Parameter
 
@@ -274,6 +275,7 @@ class _Cell(_Recurrent):
         if tuple(s.shape) != (B, self.hidden_size):
             raise ValueError(f"{name}: expected hidden state of shape ({B}, {self.hidden_size}), got "
                              f"{tuple(s.shape)}")
+        _check_dtypes(name, s, "hidden state", weight_hh=self.weight_hh)
         return s
 
     def forward(self, input, hx=None):
@@ -282,6 +284,7 @@ class _Cell(_Recurrent):
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ValueError(f"{name}: expected input of shape (batch, {self.input_size}) or "
                              f"({self.input_size},), got input of shape {tuple(x.shape)}")
+        _check_dtypes(name, x, weight_ih=self.weight_ih)
         batched = x.ndim == 2
         x = x if batched else x.reshape(1, self.input_size)
         state = tuple(self._state(s, x.shape[0], name) for s in self._state_parts(hx))
@@ -357,6 +360,11 @@ class _Sequence(_Recurrent):
             raise ValueError(f"{type(self).__name__}: expected input of shape {lay} with feature size "
                              f"{self.input_size} (or unbatched (seq, {self.input_size})), got input of "
                              f"shape {tuple(x.shape)}")
+        w = self.weight_ih_l0
+        if x.dtype != w.dtype:
+            raise ValueError(f"{type(self).__name__} input dtype ({x.dtype}) does not match weight dtype "
+                             f"({w.dtype}). Convert input: input.to({w.dtype}) (e.g. .float()), or convert "
+                             f"model: model.to({x.dtype})")
         batched = x.ndim == 3
         if not batched:
             x = x.reshape(x.shape[0], 1, self.input_size)
@@ -376,6 +384,7 @@ class _Sequence(_Recurrent):
         if tuple(s.shape) != (L, B, H):
             raise ValueError(f"{type(self).__name__}: expected hidden state of shape {(L, B, H)}, got "
                              f"{tuple(s.shape)}")
+        _check_dtypes(type(self).__name__, s, "hidden state", weight_hh_l0=self.weight_hh_l0)
         return [s[k] for k in range(L)]
 
     def forward(self, input, hx=None):
