@@ -5,7 +5,9 @@ plus ``seed``: with ``shuffle=True`` the order of epoch ``k`` is drawn from a
 ``numpy.random.Generator`` seeded once with ``seed`` (so a run is reproducible and
 successive epochs differ). ``seed=None`` draws from nnkit's global generator
 (``nnkit.manual_seed``). No worker processes, no ``collate_fn``: batches are built with
-one fancy-index per array and returned as Tensors (``requires_grad=False``).
+one fancy-index per array and returned as Tensors (``requires_grad=False``): a tuple of
+batches for items that are tuples, a dict for dicts, and the batch itself for items that are
+one array, as PyTorch's default collate (which gives a list, not a tuple, for tuple items).
 """
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ from ..tensor import Tensor
 from .dataset import TensorDataset
 
 __all__ = ["DataLoader"]
+
+
+def _stack(values):
+    """One batch array from the items' values (arrays, Tensors or numbers)."""
+    return np.stack([np.asarray(v.data if isinstance(v, Tensor) else v) for v in values])
 
 
 class DataLoader:
@@ -52,20 +59,20 @@ class DataLoader:
         n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
         fast = isinstance(self.dataset, TensorDataset)
+        wrap = Tensor if self.as_tensor else (lambda a: a)
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
             if fast:
-                arrays = self.dataset[idx]
-            else:
-                items = [self.dataset[int(i)] for i in idx]
-                if not isinstance(items[0], tuple):
-                    items = [(it,) for it in items]
-                arrays = tuple(np.stack([np.asarray(getattr(x, "data", x)) for x in col])
-                               for col in zip(*items))
-            if self.as_tensor:
-                yield tuple(Tensor(a) for a in arrays)
-            else:
-                yield tuple(arrays)
+                yield tuple(wrap(a) for a in self.dataset[idx])
+                continue
+            items = [self.dataset[int(i)] for i in idx]
+            first = items[0]
+            if isinstance(first, (tuple, list)):          # (x, y) pairs: a tuple of batches
+                yield tuple(wrap(_stack(col)) for col in zip(*items))
+            elif isinstance(first, dict):                   # dicts: a dict of batches, as PyTorch
+                yield {k: wrap(_stack([it[k] for it in items])) for k in first}
+            else:                                           # one array per item: the batch itself
+                yield wrap(_stack(items))
 
     def __repr__(self):
         return (f"DataLoader(dataset={self.dataset!r}, batch_size={self.batch_size}, "

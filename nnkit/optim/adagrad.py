@@ -38,11 +38,16 @@ class Adagrad(Optimizer):
                                       eps=eps, maximize=maximize))
         for group in self.param_groups:  # PyTorch creates the state eagerly
             for p in group["params"]:
-                st = self.state[p]
-                st["step"] = 0.0
-                st["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+                self._init_state(self.state[p], p, group)
+
+    @staticmethod
+    def _init_state(state, p, group):
+        state["step"] = 0.0
+        state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
 
     def _update(self, p, g, state, group):
+        if not state:                      # a group added later by add_param_group
+            self._init_state(state, p, group)
         state["step"] += 1
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * p.data
