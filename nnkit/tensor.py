@@ -598,21 +598,19 @@ class Tensor:
             y = np.maximum(y, lo.data)
         if hi is not None:
             y = np.minimum(y, hi.data)
-        out = Tensor._make(np.array(y, copy=y is self.data), parts, "clamp")
-        def _backward():                                  # torch's rule, also where min > max
+        out = Tensor._make(y, parts, "clamp")                 # y is a new array (np.maximum/minimum)
+        def _backward():                                  # torch's rule, also where min >= max
             g, x = out.grad, self.data
-            lo_d = None if lo is None else lo.data
-            hi_d = None if hi is None else hi.data
-            inside = np.ones(x.shape, dtype=bool)
-            if lo is not None:
-                inside = inside & (x >= lo_d)
-            if hi is not None:
-                inside = inside & (x <= hi_d)
-            self._accum_grad(g * inside)
-            if lo is not None:
-                lo._accum_grad(g * ((x < lo_d) & (lo_d < hi_d) if hi is not None else x < lo_d))
-            if hi is not None:
-                hi._accum_grad(g * ((x > hi_d) | (hi_d < lo_d) if lo is not None else x > hi_d))
+            if lo is not None and hi is not None:
+                self._accum_grad(g * ((x >= lo.data) & (x <= hi.data)))
+                lo._accum_grad(g * ((x < lo.data) & (lo.data < hi.data)))
+                hi._accum_grad(g * ((x > hi.data) | (hi.data < lo.data)))
+            elif lo is not None:
+                self._accum_grad(g * (x >= lo.data))
+                lo._accum_grad(g * (x < lo.data))
+            else:
+                self._accum_grad(g * (x <= hi.data))
+                hi._accum_grad(g * (x > hi.data))
         out._backward = _backward
         return out
 

@@ -351,3 +351,20 @@ def test_inplace_flags_accepted_as_in_torch():
         a = getattr(nn, mod)(*args)(nnkit.tensor(x))
         b = getattr(torch.nn, mod)(*args)(torch.tensor(x))
         np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-12)
+
+
+def test_the_three_line_change_of_the_pytorch_page_trains_in_both():
+    """book/from_nnkit_to_pytorch.md: its training loop runs as nnkit, and as PyTorch with its first
+    three lines replaced by the page's second block; both reach > 90 % test accuracy."""
+    import os
+    import re
+    page = open(os.path.join(os.path.dirname(__file__), "..", "book", "from_nnkit_to_pytorch.md"),
+                encoding="utf-8").read()
+    loop, torch_head = re.findall(r"```python\n(.*?)```", page, re.S)[:2]
+    lines = loop.splitlines()
+    assert lines[0] == "import nnkit as torch" and len(torch_head.splitlines()) == 3
+    for source in (loop, torch_head + "\n".join(lines[3:])):
+        scope = {}
+        exec(compile(source, "from_nnkit_to_pytorch.md", "exec"), scope)
+        assert scope["torch"].__name__ == ("nnkit" if source is loop else "torch")
+        assert scope["accuracy"] > 0.9, (scope["torch"].__name__, scope["accuracy"])
