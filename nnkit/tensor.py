@@ -1163,7 +1163,7 @@ def _joined(fn, tensors, dim, extra):
     if not ts:
         raise RuntimeError(f"{fn}: expected a non-empty list of Tensors")
     d = _dim(dim, ts[0].ndim + extra)
-    dtype = result_type(*(t.data for t in ts))
+    dtype = ts[0].dtype if all(t.dtype == ts[0].dtype for t in ts) else result_type(*(t.data for t in ts))
     return ts, [t.data if t.dtype == dtype else t.data.astype(dtype) for t in ts], d
 
 

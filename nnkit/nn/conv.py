@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 
+from .._allocator import tune_allocator_once
 from ..tensor import Tensor, as_tensor
 from . import init
 from ._helpers import _check_dtypes, _out_size, _pair, _tap
@@ -108,6 +109,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
 
     Book: ch-10-cnn (eq-10-xcorr, eq-10-outsize, eq-10-im2col)."""
     x, w, b, sh, sw, ph, pw, oh, ow = _conv_args("conv2d", input, weight, bias, stride, padding)
+    tune_allocator_once()           # a CNN step page-faults its large arrays without it (nnkit/_allocator.py)
     if (sh, sw) == (1, 1):
         return _conv2d_strip(x, w, b, ph, pw, oh, ow)
     return _conv2d_im2col(x, w, b, sh, sw, ph, pw, oh, ow)

@@ -47,7 +47,7 @@ def _elementwise_loss(name, x, y, loss, dx, dy, weight, reduction):
         loss = loss * wd
         dx = dx * wd
         dy = None if dy is None else dy * wd
-    dt = result_type(x.data, y.data)                 # PyTorch: float32 input, float64 target -> float64
+    dt = x.data.dtype if y.data.dtype == x.data.dtype else result_type(x.data, y.data)   # f32, f64: f64
     if dt.kind != "f":
         dt = x.data.dtype
     if reduction == "none":

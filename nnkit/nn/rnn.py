@@ -250,7 +250,6 @@ class _Recurrent(Module):
         return state if self._lstm else state[0]
 
 
-
 def _check_nonlinearity(name, nonlinearity):
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"{name}: unknown nonlinearity '{nonlinearity}', expected 'tanh' or 'relu'")
