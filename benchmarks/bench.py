@@ -168,7 +168,8 @@ def main():
                       f"{info.get('architecture')} threads={info.get('num_threads')}")
     except ImportError:
         pass
-    print(f"{'workload':48s} {'nnkit ms':>9s} {'torch ms':>9s} {'nnkit/torch':>11s} {'numpy ms':>9s} {'nnkit/numpy':>11s}")
+    print(f"{'workload':48s} {'nnkit ms':>9s} {'torch ms':>9s} {'nnkit/torch':>11s} {'numpy ms':>9s} "
+          f"{'nnkit/numpy':>11s}")
     for kind, label, steps in WORKLOADS:
         if args.only and kind not in args.only:
             continue

@@ -1,7 +1,7 @@
 """Check backward against central differences: df/dx_i ~ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)."""
 import numpy as np
 
-from .autograd import no_grad
+from .modes import no_grad
 from .tensor import Tensor
 
 
@@ -15,7 +15,8 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     Passes if ``|analytic - numeric| <= atol + rtol * |numeric|`` everywhere; otherwise raises
     ``AssertionError`` naming the input, the worst element, and both values
     (or returns False with ``raise_exception=False``, like ``torch.autograd.gradcheck``).
-    """
+
+    Book: ch-05-autodiff (eq-05-central)."""
     xs, checked = [], []
     for i, x in enumerate(inputs):
         if isinstance(x, np.ndarray) and x.dtype.kind == "f":

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .autograd import no_grad
+from .modes import no_grad
 from .tensor import Tensor
 
 __all__ = ["History", "fit", "evaluate", "accuracy", "train_epoch"]
@@ -131,11 +131,12 @@ def evaluate(model, loss_fn, loader, metric=accuracy):
 def fit(model, loss_fn, optimizer, train_loader, epochs=10, val_loader=None, scheduler=None,
         metric=accuracy, progress=True, history=None):
     """Train for ``epochs`` epochs; log ``loss``/``acc`` (training, averaged over the epoch's
-    batches) and ``val_loss``/``val_acc`` (after each epoch) into a :class:`History`.
+    batches) and ``val_loss``/``val_acc`` (after each epoch) into a ``History``.
 
     ``progress=True`` shows a tqdm bar over epochs (if tqdm is installed); ``metric=None``
     skips accuracy (regression). ``scheduler.step()`` is called after every epoch.
-    """
+
+    Book: ch-08-optimizers (eq-08-sgd)."""
     history = history if history is not None else History()
     it = range(1, epochs + 1)
     bar = None

@@ -106,6 +106,8 @@ def draw_graph(tensor, show_grad=True, figsize=None, rankdir="LR"):
     Call it before backward (values only) or after ``backward(retain_graph=True)`` (values and
     gradients; without retain_graph the graph is freed and only the output remains to draw).
     ``rankdir="TB"`` draws top to bottom instead of left to right.
+
+    Book: ch-03-graphs (eq-03-chain), ch-04-backprop-example.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch
@@ -179,4 +181,4 @@ def _arrow(ax, FancyArrowPatch, src, dst, r, bw, bh, rankdir, from_op):
                                  color="#555555", lw=1, shrinkA=0, shrinkB=0))
 
 
-from .diagrams import draw_diagram, draw_network  # noqa: E402  (pictures of networks, nnkit/diagrams.py)
+from .diagrams import draw_diagram, draw_network  # noqa: E402, F401  (pictures of networks, nnkit/diagrams.py)

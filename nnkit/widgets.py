@@ -3,28 +3,28 @@
     from nnkit.widgets import interact
     interact(plot_descent, lr=(0.05, 1.05, 0.05), steps=[10, 30, 100])
 
-`interact(fn, **controls)` takes the same arguments as `ipywidgets.interact`: `fn` draws one matplotlib
-figure from the control values (and may end with `plt.show()`); each control is a tuple
-`(min, max, step)`, a list of options, or an ipywidgets slider/dropdown.
+``interact(fn, **controls)`` takes the same arguments as ``ipywidgets.interact``: ``fn`` draws one matplotlib
+figure from the control values (and may end with ``plt.show()``); each control is a tuple
+``(min, max, step)``, a list of options, or an ipywidgets slider/dropdown.
 
 Two modes:
 
-- **live** (a kernel is running, e.g. JupyterLab): exactly `ipywidgets.interact`; any value, live redraw.
+- **live** (a kernel is running, e.g. JupyterLab): exactly ``ipywidgets.interact``; any value, live redraw.
 - **static** (the book is being built): the figure is drawn once for every value on the controls' grid
   (the product grid for two controls) and stored in the page as PNG frames. Each control is linked to
-  the frames in the browser (`jslink` to a `Stack`), so moving a slider in the hosted book swaps the
+  the frames in the browser (``jslink`` to a ``Stack``), so moving a slider in the hosted book swaps the
   figure with no kernel and no network.
 
-A live figure may have more controls, or finer steps, than a page can hold. `frames={name: values}`
+A live figure may have more controls, or finer steps, than a page can hold. ``frames={name: values}``
 chooses what the hosted book precomputes: only the named controls (at most two), on the given values;
 the other controls stay at their default values there.
 
-The mode is `static` when the environment variable `NNKIT_WIDGETS=static` is set (`make book`,
-`tools/nbexec.py` and the book test set it), `live` otherwise, or forced with `interact(..., static=True)`.
+The mode is ``static`` when the environment variable ``NNKIT_WIDGETS=static`` is set (``make book``,
+``tools/nbexec.py`` and the book test set it), ``live`` otherwise, or forced with ``interact(..., static=True)``.
 
-Frame budget: at most `MAX_FRAMES` (60) frames per figure; keep each frame small (dpi 80, a few tens of
+Frame budget: at most ``MAX_FRAMES`` (60) frames per figure; keep each frame small (dpi 80, a few tens of
 kB), so that a page with two interactive figures stays under about 3 MB. A grid that exceeds the budget
-raises a `ValueError` naming the grid sizes, before anything is drawn.
+raises a ``ValueError`` naming the grid sizes, before anything is drawn.
 """
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def _grid(widget) -> list:
 
 
 def _static_control(name: str, widget, values: list):
-    """A control whose `index` picks a frame: a SelectionSlider for sliders, else a Dropdown."""
+    """A control whose ``index`` picks a frame: a SelectionSlider for sliders, else a Dropdown."""
     import ipywidgets as w
 
     label = widget.description or name
@@ -110,11 +110,11 @@ def _shrink_png(png: bytes, colors: int = 128) -> bytes:
 
 
 def interact(fn, *, static: bool | None = None, dpi: int = 80, frames: dict | None = None, **controls):
-    """Like `ipywidgets.interact`; in static mode, precomputed frames linked to the controls.
+    """Like ``ipywidgets.interact``; in static mode, precomputed frames linked to the controls.
 
-    `frames` (optional) maps up to two control names to the values precomputed for the hosted book;
-    the other controls keep their defaults there. Returns the widget (live: an `ipywidgets.interactive`;
-    static: a `VBox` of controls and frames).
+    ``frames`` (optional) maps up to two control names to the values precomputed for the hosted book;
+    the other controls keep their defaults there. Returns the widget (live: an ``ipywidgets.interactive``;
+    static: a ``VBox`` of controls and frames).
     """
     import ipywidgets as w
     from IPython.display import display
@@ -158,7 +158,7 @@ def interact(fn, *, static: bool | None = None, dpi: int = 80, frames: dict | No
                         selected_index=controls_[0].index)
         links.append(w.jslink((controls_[0], "index"), (stack, "selected_index")))
     else:
-        (a, b), (ga, gb) = names, (grids[names[0]], grids[names[1]])
+        ga, gb = grids[names[0]], grids[names[1]]
         inner = []
         for va in ga:
             s = w.Stack([image(frames[(va, vb)]) for vb in gb], selected_index=controls_[1].index)

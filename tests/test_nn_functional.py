@@ -130,8 +130,8 @@ def test_conv2d_errors():
         F.conv2d(T(np.zeros((2, 1, 28, 28))), T(np.zeros((8, 3, 3, 3))))
     with pytest.raises(ValueError, match="kernel size .* larger than the padded input"):
         F.conv2d(T(np.zeros((1, 1, 2, 2))), T(np.zeros((1, 1, 3, 3))))
-    with pytest.raises(ValueError, match="4-D input"):
-        F.conv2d(T(np.zeros((1, 4, 4))), T(np.zeros((1, 1, 3, 3))))
+    with pytest.raises(ValueError, match="4-D input"):             # (C, H, W) is an unbatched input now
+        F.conv2d(T(np.zeros((4, 4))), T(np.zeros((1, 1, 3, 3))))
 
 
 @pytest.mark.parametrize("k,s,p", [(2, None, 0), (3, 2, 1), (2, 1, 0), ((3, 2), (2, 1), (1, 1))])
@@ -287,3 +287,29 @@ def test_stable_losses_no_warnings():
 def test_step_and_one_hot():
     np.testing.assert_array_equal(F.step(T([-1.0, 0.0, 2.0])).data, [0, 1, 1])
     np.testing.assert_array_equal(F.one_hot(np.array([0, 2]), 3).data, [[1, 0, 0], [0, 0, 1]])
+
+
+@pytest.mark.parametrize("k,s,p,cip", [(2, None, 0, True), (3, 2, 1, True), (3, 2, 1, False),
+                                       ((3, 2), (1, 2), (1, 1), False), (2, 1, 0, True)])
+def test_avg_pool_naive_equals_fast(k, s, p, cip):
+    """avg_pool2d (a sum over kernel offsets) and the loop version agree: value and gradient."""
+    x = r(2, 3, 7, 6)
+    a, b = T(x), T(x)
+    y, yn = F.avg_pool2d(a, k, s, p, cip), F.avg_pool2d_naive(b, k, s, p, cip)
+    np.testing.assert_allclose(y.data, yn.data, rtol=1e-12, atol=1e-14)
+    g = r(*y.shape)
+    (y * nnkit.Tensor(g)).sum().backward()
+    (yn * nnkit.Tensor(g)).sum().backward()
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=1e-14)
+    assert gradcheck(lambda t: F.avg_pool2d_naive(t, k, s, p, cip), T(r(1, 2, 5, 4)))
+
+
+def test_functional_is_an_index_of_the_layer_files():
+    """F's docstring lists every op once, with the file it lives in (never functional.py) and a
+    chapter label; each op really is defined there."""
+    import re
+    rows = re.findall(r"^([\w, ]+?)\s{2,}nnkit/nn/(\w+)\.py\s+(ch-[\w-]+)$", F.__doc__, re.M)
+    listed = {n: mod for names, mod, _ in rows for n in re.findall(r"\w+", names)}
+    assert sorted(listed) == sorted(F.__all__)
+    for name in F.__all__:
+        assert getattr(F, name).__module__ == f"nnkit.nn.{listed[name]}", name

@@ -224,7 +224,8 @@ def test_no_grad_restored_after_exception():
 
 # ------------------------------------------------------------------------------------------ errors
 def test_matmul_shape_error_names_shapes():
-    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) are not aligned: inner dimensions 3 != 4"):
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) are not aligned: "
+                                         r"inner dimensions 3 != 4"):
         nnkit.ones(2, 3) @ nnkit.ones(4, 5)
     with pytest.raises(ValueError, match=r"matmul: shapes \(3,\) and \(2,\)"):
         nnkit.ones(3) @ nnkit.ones(2)

@@ -1,9 +1,9 @@
 """Offline data sets and loaders (``nnkit.data``).
 
-- :class:`TensorDataset`, :class:`DataLoader` (as ``torch.utils.data``; plus a ``seed``)
-- logic gates, spirals, moons, circles, blobs, sine waves (:mod:`.synthetic`)
-- the 8x8 handwritten digits, shipped (:mod:`.digits`, CC BY 4.0, see LICENSE-digits.txt)
-- a small character corpus for RNNs (:mod:`.text`)
+- ``TensorDataset``, ``DataLoader`` (as ``torch.utils.data``; plus a ``seed``)
+- logic gates, spirals, moons, circles, blobs, sine waves (``synthetic``)
+- the 8x8 handwritten digits, shipped (``digits``, CC BY 4.0, see LICENSE-digits.txt)
+- a small character corpus for RNNs (``text``)
 Nothing is downloaded.
 """
 from .dataset import Dataset, TensorDataset, random_split_indices

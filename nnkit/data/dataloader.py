@@ -5,37 +5,31 @@ plus ``seed``: with ``shuffle=True`` the order of epoch ``k`` is drawn from a
 ``numpy.random.Generator`` seeded once with ``seed`` (so a run is reproducible and
 successive epochs differ). ``seed=None`` draws from nnkit's global generator
 (``nnkit.manual_seed``). No worker processes, no ``collate_fn``: batches are built with
-one fancy-index per array and returned as Tensors (``requires_grad=False``).
+one fancy-index per array and returned as Tensors (``requires_grad=False``): a tuple of
+batches for items that are tuples, a dict for dicts, and the batch itself for items that are
+one array, as PyTorch's default collate (which gives a list, not a tuple, for tuple items).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..random import get_rng
+from ..tensor import Tensor
 from .dataset import TensorDataset
 
 __all__ = ["DataLoader"]
 
 
-def _global_rng():
-    """nnkit's global generator (``nnkit.manual_seed``), looked up at draw time."""
-    try:
-        from ..autograd import get_rng
-    except ImportError:  # pragma: no cover - core not there
-        import nnkit
-        get_rng = getattr(nnkit, "get_rng", None)
-        if get_rng is None:
-            return np.random.default_rng()
-    return get_rng()
-
-
-def _to_tensor(a):
-    from ..tensor import Tensor
-    return Tensor(a)
+def _stack(values):
+    """One batch array from the items' values (arrays, Tensors or numbers)."""
+    return np.stack([np.asarray(v.data if isinstance(v, Tensor) else v) for v in values])
 
 
 class DataLoader:
     """Mini-batches of ``dataset`` of size ``batch_size`` (the last may be smaller unless
-    ``drop_last``), in order or freshly shuffled every epoch."""
+    ``drop_last``), in order or freshly shuffled every epoch.
+
+    Book: ch-08-optimizers (eq-08-sgd)."""
 
     def __init__(self, dataset, batch_size=1, shuffle=False, seed=None, drop_last=False,
                  as_tensor=True):
@@ -57,7 +51,7 @@ class DataLoader:
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
-        rng = self._rng if self._rng is not None else _global_rng()
+        rng = self._rng if self._rng is not None else get_rng()
         return rng.permutation(n)
 
     def __iter__(self):
@@ -65,20 +59,20 @@ class DataLoader:
         n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
         fast = isinstance(self.dataset, TensorDataset)
+        wrap = Tensor if self.as_tensor else (lambda a: a)
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
             if fast:
-                arrays = self.dataset[idx]
-            else:
-                items = [self.dataset[int(i)] for i in idx]
-                if not isinstance(items[0], tuple):
-                    items = [(it,) for it in items]
-                arrays = tuple(np.stack([np.asarray(getattr(x, "data", x)) for x in col])
-                               for col in zip(*items))
-            if self.as_tensor:
-                yield tuple(_to_tensor(a) for a in arrays)
-            else:
-                yield tuple(arrays)
+                yield tuple(wrap(a) for a in self.dataset[idx])
+                continue
+            items = [self.dataset[int(i)] for i in idx]
+            first = items[0]
+            if isinstance(first, (tuple, list)):          # (x, y) pairs: a tuple of batches
+                yield tuple(wrap(_stack(col)) for col in zip(*items))
+            elif isinstance(first, dict):                   # dicts: a dict of batches, as PyTorch
+                yield {k: wrap(_stack([it[k] for it in items])) for k in first}
+            else:                                           # one array per item: the batch itself
+                yield wrap(_stack(items))
 
     def __repr__(self):
         return (f"DataLoader(dataset={self.dataset!r}, batch_size={self.batch_size}, "

@@ -19,7 +19,7 @@ def load_digits(flatten=True, return_split=False, test_fraction=0.2, seed=0):
     (1797, 1, 8, 8) (NCHW, for a CNN), and ``y`` int64 labels 0..9.
 
     ``return_split=True`` returns ``(X_train, y_train, X_test, y_test)`` from
-    :func:`digits_split` instead.
+    ``digits_split`` instead.
     """
     with np.load(_PATH) as f:
         images = f["images"]

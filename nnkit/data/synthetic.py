@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..random import get_rng
+
 __all__ = ["logic_gate", "GATES", "make_spirals", "make_moons", "make_circles",
            "make_blobs", "make_sine", "sine_sequences"]
 
@@ -23,10 +25,7 @@ GATES = {
 
 
 def _rng(seed):
-    if seed is None:
-        from .dataloader import _global_rng
-        return _global_rng()
-    return np.random.default_rng(seed)
+    return get_rng() if seed is None else np.random.default_rng(seed)
 
 
 def logic_gate(name="xor", signed=False):

@@ -1,8 +1,12 @@
 """Layers, losses and functional ops (``nnkit.nn``), with PyTorch's names, arguments and
-numerics. ``from nnkit.nn import functional as F``."""
-from . import functional, init
+numerics. ``from nnkit.nn import functional as F``.
 
-functional._tune_allocator()   # reuse freed large arrays instead of page-faulting new ones
+One file per concern, each holding its ops (with their backward) and then its layers:
+``activation.py``, ``linear.py``, ``conv.py``, ``pooling.py``, ``dropout.py``,
+``normalization.py``, ``loss.py``, ``rnn.py``; ``module.py`` and ``container.py`` are the
+``Module`` machinery, ``init.py`` the initialisers, ``functional.py`` the index of the ops.
+"""
+from . import functional, init
 from .module import Module, Parameter
 from .container import Sequential, ModuleList, Identity, Flatten
 from .linear import Linear, Maxout

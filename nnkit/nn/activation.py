@@ -1,37 +1,169 @@
-"""Activation modules (as ``torch.nn``), plus the book's ``Step`` (the perceptron's threshold)."""
+"""Activation functions and their modules (as ``torch.nn``), plus the book's ``Step`` (the
+perceptron's threshold). ``relu``, ``sigmoid`` and ``tanh`` are ``Tensor`` methods (their
+backward is in ``nnkit/tensor.py``); the others are written here, each one graph node with its
+backward beside it.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from . import functional as F
+from ..tensor import Tensor, as_tensor
+from ._helpers import _check_dtypes
 from .module import Module, Parameter
 
-__all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Step"]
+__all__ = ["relu", "leaky_relu", "elu", "prelu", "sigmoid", "tanh", "softmax", "log_softmax", "step",
+           "ReLU", "LeakyReLU", "PReLU", "ELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Step"]
 
 
+# ============================================================================= functions
+def relu(input, inplace=False):
+    """max(0, x). ``inplace`` is accepted for PyTorch's signature; nnkit always returns a new
+    tensor and leaves the input as it is.
+
+    Book: ch-06-activations (eq-06-relu)."""
+    return as_tensor(input).relu()
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-x)), computed without overflow (see ``nnkit.tensor.sigmoid_array``).
+
+    Book: ch-06-activations (eq-06-sigmoid)."""
+    return as_tensor(input).sigmoid()
+
+
+def tanh(input):
+    """(e^x - e^-x) / (e^x + e^-x).
+
+    Book: ch-06-activations (eq-06-tanh)."""
+    return as_tensor(input).tanh()
+
+
+def _softmax_dim(ndim):  # PyTorch's legacy implicit dim
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None):
+    """exp(x_i) / sum_j exp(x_j) along ``dim`` (stable: the max is subtracted first).
+
+    Book: ch-07-losses (eq-07-softmax, eq-07-stable)."""
+    x = as_tensor(input)
+    return x.softmax(_softmax_dim(x.ndim) if dim is None else dim)
+
+
+def log_softmax(input, dim=None):
+    """x_i - log sum_j exp(x_j) along ``dim`` (log-sum-exp with the max subtracted).
+
+    Book: ch-07-losses (eq-07-stable)."""
+    x = as_tensor(input)
+    return x.log_softmax(_softmax_dim(x.ndim) if dim is None else dim)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x (``inplace`` accepted, as in ``relu``).
+
+    Book: ch-06-activations (eq-06-relu)."""
+    x = as_tensor(input)
+    pos = x.data > 0
+    out = Tensor._make(np.where(pos, x.data, x.data * negative_slope).astype(x.data.dtype, copy=False),
+                       (x,), "leaky_relu")
+    def _backward():
+        x._accum_grad(np.where(pos, out.grad, out.grad * negative_slope))
+    out._backward = _backward
+    return out
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha (exp(x) - 1) (``inplace`` accepted, as in ``relu``).
+
+    Book: ch-06-activations (eq-06-elu)."""
+    x = as_tensor(input)
+    pos = x.data > 0
+    em1 = np.expm1(np.minimum(x.data, 0))
+    out = Tensor._make(np.where(pos, x.data, alpha * em1).astype(x.data.dtype, copy=False), (x,), "elu")
+    def _backward():
+        x._accum_grad(np.where(pos, out.grad, out.grad * (alpha * (em1 + 1))))
+    out._backward = _backward
+    return out
+
+
+def prelu(input, weight):
+    """x if x > 0 else a x, with learnable ``a`` (one value, or one per channel = dim 1).
+
+    Book: ch-06-activations (eq-06-relu)."""
+    x, a = as_tensor(input), as_tensor(weight)
+    _check_dtypes("prelu", x, weight=a)
+    n = a.data.size
+    if n != 1 and (x.ndim < 2 or x.shape[1] != n):
+        raise ValueError(f"prelu: expected input with {n} channels (dim 1) for weight of shape "
+                         f"{a.shape}, got input of shape {x.shape}")
+    shape = (1, n) + (1,) * (x.ndim - 2) if (n != 1 and x.ndim >= 2) else ()
+    aw = a.data.reshape(shape) if shape else a.data.reshape(())
+    pos = x.data > 0
+    out = Tensor._make(np.where(pos, x.data, aw * x.data).astype(x.data.dtype, copy=False),
+                       (x, a), "prelu")
+    def _backward():
+        g = out.grad
+        x._accum_grad(np.where(pos, g, aw * g))
+        if a.requires_grad:
+            ga = np.where(pos, 0, g * x.data)
+            if shape:
+                ga = ga.sum(axis=tuple(i for i in range(x.ndim) if i != 1))
+            else:
+                ga = ga.sum()
+            a._accum_grad(np.asarray(ga, dtype=a.data.dtype).reshape(a.shape))
+    out._backward = _backward
+    return out
+
+
+def step(input):
+    """Heaviside step of the perceptron: 1 where x >= 0, else 0 (not in PyTorch; its gradient
+    is zero almost everywhere, so nothing flows back).
+
+    Book: ch-01-perceptron (eq-01-perceptron), ch-06-activations (eq-06-step)."""
+    x = as_tensor(input)
+    out = Tensor._make((x.data >= 0).astype(x.data.dtype if x.data.dtype.kind == "f" else np.float32),
+                       (x,), "step")
+    out._backward = lambda: None
+    return out
+
+
+# ============================================================================= modules
 class ReLU(Module):
-    """max(0, x)."""
+    """max(0, x). ``inplace`` is accepted for PyTorch's signature (nnkit returns a new tensor).
+
+    Book: ch-06-activations (eq-06-relu)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input)
+        return relu(input)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
-    """x if x > 0 else negative_slope * x."""
+    """x if x > 0 else negative_slope * x.
 
-    def __init__(self, negative_slope=0.01):
+    Book: ch-06-activations (eq-06-relu)."""
+
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope)
+        return leaky_relu(input, self.negative_slope)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class PReLU(Module):
-    """x if x > 0 else a x with a learnable ``weight`` a of shape (num_parameters,), init 0.25."""
+    """x if x > 0 else a x with a learnable ``weight`` a of shape (num_parameters,), init 0.25.
+
+    Book: ch-06-activations (eq-06-relu)."""
 
     def __init__(self, num_parameters=1, init=0.25, dtype=np.float32):
         super().__init__()
@@ -39,59 +171,73 @@ class PReLU(Module):
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
     def forward(self, input):
-        return F.prelu(input, self.weight)
+        return prelu(input, self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
 
 
 class ELU(Module):
-    """x if x > 0 else alpha (exp(x) - 1)."""
+    """x if x > 0 else alpha (exp(x) - 1).
 
-    def __init__(self, alpha=1.0):
+    Book: ch-06-activations (eq-06-elu)."""
+
+    def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha)
+        return elu(input, self.alpha)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)).
+
+    Book: ch-06-activations (eq-06-sigmoid)."""
 
     def forward(self, input):
-        return F.sigmoid(input)
+        return sigmoid(input)
 
 
 class Tanh(Module):
+    """(e^x - e^-x) / (e^x + e^-x).
+
+    Book: ch-06-activations (eq-06-tanh)."""
+
     def forward(self, input):
-        return F.tanh(input)
+        return tanh(input)
 
 
 class Softmax(Module):
-    """exp(x_i) / sum_j exp(x_j) along ``dim`` (pass it; ``None`` uses PyTorch's legacy choice)."""
+    """exp(x_i) / sum_j exp(x_j) along ``dim`` (pass it; ``None`` uses PyTorch's legacy choice).
+
+    Book: ch-07-losses (eq-07-softmax)."""
 
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
     def forward(self, input):
-        return F.softmax(input, self.dim)
+        return softmax(input, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
 
 
 class LogSoftmax(Module):
+    """x_i - log sum_j exp(x_j) along ``dim``.
+
+    Book: ch-07-losses (eq-07-stable)."""
+
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
     def forward(self, input):
-        return F.log_softmax(input, self.dim)
+        return log_softmax(input, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -99,7 +245,9 @@ class LogSoftmax(Module):
 
 class Step(Module):
     """Heaviside step, 1 if x >= 0 else 0: the perceptron's activation. Not in PyTorch; no
-    gradient flows through it (train a perceptron with its own rule, not backprop)."""
+    gradient flows through it (train a perceptron with its own rule, not backprop).
+
+    Book: ch-01-perceptron (eq-01-perceptron)."""
 
     def forward(self, input):
-        return F.step(input)
+        return step(input)

@@ -10,7 +10,9 @@ __all__ = ["Sequential", "ModuleList", "Identity", "Flatten"]
 
 class Sequential(Module):
     """Chain of modules run in order: ``Sequential(Linear(2, 4), Tanh(), Linear(4, 1))``, or from
-    an ``OrderedDict`` of named modules. Children are named ``"0"``, ``"1"``, ... by default."""
+    an ``OrderedDict`` of named modules. Children are named ``"0"``, ``"1"``, ... by default.
+
+    Book: ch-02-mlp (eq-02-mlp)."""
 
     def __init__(self, *args):
         super().__init__()
@@ -44,7 +46,9 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of modules whose parameters are registered (names ``"0"``, ``"1"``, ...)."""
+    """A list of modules whose parameters are registered (names ``"0"``, ``"1"``, ...).
+
+    Book: not explained in the chapters (as ``torch.nn.ModuleList``)."""
 
     def __init__(self, modules=None):
         super().__init__()
@@ -78,7 +82,9 @@ class ModuleList(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (accepts and ignores any constructor arguments)."""
+    """Returns its input unchanged (accepts and ignores any constructor arguments).
+
+    Book: not explained in the chapters (as ``torch.nn.Identity``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -88,7 +94,9 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Flatten dimensions ``start_dim`` .. ``end_dim`` into one (default: all but the batch dim)."""
+    """Flatten dimensions ``start_dim`` .. ``end_dim`` into one (default: all but the batch dim).
+
+    Book: ch-10-cnn (eq-10-fc)."""
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..autograd import get_rng
+from ..random import get_rng
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -24,7 +24,9 @@ def _fill(tensor, values):
 
 def calculate_gain(nonlinearity, param=None):
     """Recommended gain: linear/sigmoid 1, tanh 5/3, relu sqrt(2),
-    leaky_relu sqrt(2 / (1 + slope^2)) (slope 0.01 by default), selu 3/4."""
+    leaky_relu sqrt(2 / (1 + slope^2)) (slope 0.01 by default), selu 3/4.
+
+    Book: ch-12-deep-networks (eq-12-he)."""
     if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid", "identity"):
         return 1.0
     if nonlinearity == "tanh":
@@ -74,14 +76,18 @@ def eye_(tensor):
 
 
 def xavier_uniform_(tensor, gain=1.0):
-    """U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio, 2010)."""
+    """U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio, 2010).
+
+    Book: ch-12-deep-networks (eq-12-xavier)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
     return uniform_(tensor, -a, a)
 
 
 def xavier_normal_(tensor, gain=1.0):
-    """N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Book: ch-12-deep-networks (eq-12-xavier)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
@@ -95,14 +101,18 @@ def _fan(tensor, mode):
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """U(-b, b), ``b = gain * sqrt(3 / fan)`` (He et al., 2015). Linear/Conv use ``a = sqrt(5)``,
-    which gives ``b = 1 / sqrt(fan_in)``."""
+    which gives ``b = 1 / sqrt(fan_in)``.
+
+    Book: ch-12-deep-networks (eq-12-he)."""
     gain = calculate_gain(nonlinearity, a)
     bound = math.sqrt(3.0) * gain / math.sqrt(_fan(tensor, mode))
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    """N(0, std^2), ``std = gain / sqrt(fan)``."""
+    """N(0, std^2), ``std = gain / sqrt(fan)``.
+
+    Book: ch-12-deep-networks (eq-12-he)."""
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
 
@@ -119,3 +129,13 @@ def orthogonal_(tensor, gain=1.0):
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q.reshape(shape))
+
+
+def _reset_weight_and_bias(weight, bias):
+    """PyTorch's default init of ``Linear`` and ``Conv2d``: weight by kaiming_uniform_(a=sqrt(5)),
+    that is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same range."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

@@ -7,7 +7,7 @@ as BatchNorm's running statistics, stored as Tensors) and ``_modules`` (sub-modu
 """
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -15,9 +15,14 @@ from ..tensor import Tensor
 
 __all__ = ["Module", "Parameter"]
 
+#: what ``load_state_dict`` returns, as PyTorch's ``_IncompatibleKeys``
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
 
 class Parameter(Tensor):
-    """A Tensor that is a module's learnable parameter (``requires_grad=True`` by default)."""
+    """A Tensor that is a module's learnable parameter (``requires_grad=True`` by default).
+
+    Book: ch-02-mlp (eq-02-layer)."""
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
@@ -37,7 +42,9 @@ def _as_buffer(value):
 
 
 class Module:
-    """Base class of every layer and model: override ``forward``; call the module to run it."""
+    """Base class of every layer and model: override ``forward``; call the module to run it.
+
+    Book: ch-02-mlp (eq-02-mlp), ch-11-rnn (a model of your own)."""
 
     training: bool
 
@@ -119,16 +126,19 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """``(name, module)`` for this module and every submodule; one registered twice is listed
+        once unless ``remove_duplicate=False``."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
-        memo.add(id(self))
+        if remove_duplicate:
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is None:
                 continue
-            yield from m.named_modules(memo, prefix + ("." if prefix else "") + name)
+            yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -145,26 +155,27 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, get, prefix, recurse):
+    def _named_members(self, get, prefix, recurse, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for mprefix, m in mods:
             for name, v in get(m).items():
-                if v is None or id(v) in seen:
+                if v is None or (remove_duplicate and id(v) in seen):
                     continue
                 seen.add(id(v))
                 yield mprefix + ("." if mprefix else "") + name, v
 
-    def named_parameters(self, prefix="", recurse=True):
-        """``(name, Parameter)`` pairs in registration order, shared parameters once."""
-        return self._named_members(lambda m: m._parameters, prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """``(name, Parameter)`` pairs in registration order; a shared (tied) parameter once, under
+        its first name, unless ``remove_duplicate=False`` (as PyTorch)."""
+        return self._named_members(lambda m: m._parameters, prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True):
-        return self._named_members(lambda m: m._buffers, prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members(lambda m: m._buffers, prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         for _, b in self.named_buffers(recurse=recurse):
@@ -219,15 +230,30 @@ class Module:
     def float(self):
         return self._apply_dtype(np.float32)
 
-    def to(self, dtype):
-        return self._apply_dtype(np.dtype(dtype))
+    def to(self, *args, dtype=None, device=None):
+        """Cast floating-point parameters and buffers (``model.to(nnkit.float64)``); a device is
+        accepted if it is the CPU (``model.to("cpu")``, ``model.to("cpu", nnkit.float64)``)."""
+        from ..tensor import _check_device, _is_device
+        for a in args:
+            if _is_device(a):
+                device = a
+            else:
+                dtype = a
+        _check_device(device)
+        return self if dtype is None else self._apply_dtype(np.dtype(dtype))
+
+    def cpu(self):
+        """The module itself: nnkit has only the CPU."""
+        return self
 
     # ------------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """Ordered ``name -> Tensor`` of parameters and persistent buffers. Values are copies
-        (PyTorch shares storage; copying makes ``best = model.state_dict()`` a real snapshot)."""
+        """Ordered ``name -> Tensor`` of parameters and persistent buffers, every name under which
+        one is registered (a submodule or parameter used twice, tied weights, appears under both
+        names, as in PyTorch). Values are copies (PyTorch shares storage; copying makes
+        ``best = model.state_dict()`` a real snapshot)."""
         out = OrderedDict() if destination is None else destination
-        for mprefix, m in self.named_modules(prefix=prefix.rstrip(".")):
+        for mprefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             dot = mprefix + ("." if mprefix else "")
             for store in (m._parameters, m._buffers):
                 for name, t in store.items():
@@ -237,23 +263,26 @@ class Module:
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values into the existing parameters/buffers (in place, so optimizers keep working).
-        With ``strict``, missing or unexpected keys raise; a shape mismatch always raises."""
+        With ``strict``, missing or unexpected keys raise; a shape mismatch always raises, before
+        anything is copied. Returns ``(missing_keys, unexpected_keys)``, a named tuple as PyTorch's."""
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise KeyError(f"Error(s) in loading state_dict for {type(self).__name__}: "
                            f"missing keys {missing}, unexpected keys {unexpected}")
+        arrays = {}
         for k, t in own.items():
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = np.asarray(v.data if isinstance(v, Tensor) else v)
+            arrays[k] = arr = np.asarray(v.data if isinstance(v, Tensor) else v)
             if arr.shape != t.data.shape:
                 raise ValueError(f"size mismatch for {k}: copying a param with shape {arr.shape} from "
                                  f"checkpoint, the shape in current model is {t.data.shape}")
-            t.data[...] = arr
-        return {"missing_keys": missing, "unexpected_keys": unexpected}
+        for k, arr in arrays.items():
+            own[k].data[...] = arr
+        return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self):

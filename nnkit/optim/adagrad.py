@@ -16,6 +16,11 @@ __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
+    """Adagrad: each coordinate's step divided by the root of its summed squared gradients (the
+    update rule is at the top of this file).
+
+    Book: ch-08-optimizers (eq-08-adagrad)."""
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, maximize=False):
         if lr < 0.0:
@@ -33,13 +38,16 @@ class Adagrad(Optimizer):
                                       eps=eps, maximize=maximize))
         for group in self.param_groups:  # PyTorch creates the state eagerly
             for p in group["params"]:
-                st = self.state[p]
-                st["step"] = 0.0
-                st["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+                self._init_state(self.state[p], p, group)
+
+    @staticmethod
+    def _init_state(state, p, group):
+        state["step"] = 0.0
+        state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
 
     def _update(self, p, g, state, group):
-        if group["maximize"]:
-            g = -g
+        if not state:                      # a group added later by add_param_group
+            self._init_state(state, p, group)
         state["step"] += 1
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * p.data

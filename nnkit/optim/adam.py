@@ -20,6 +20,10 @@ __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
+    """Adam: bias-corrected running means of the gradient and its square (the update rule is at the top of this file).
+
+    Book: ch-08-optimizers (eq-08-adam-moments, eq-08-adam)."""
+
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -39,8 +43,6 @@ class Adam(Optimizer):
                                       maximize=maximize))
 
     def _update(self, p, g, state, group):
-        if group["maximize"]:
-            g = -g
         if not state:
             state["step"] = 0.0
             state["exp_avg"] = np.zeros_like(p.data)
@@ -70,7 +72,9 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (default ``weight_decay=1e-2``, as PyTorch)."""
+    """Adam with decoupled weight decay (default ``weight_decay=1e-2``, as PyTorch).
+
+    Book: ch-08-optimizers (eq-08-adam), ch-09-regularization (eq-09-decay)."""
 
     _decoupled = True
 

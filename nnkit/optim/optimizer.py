@@ -100,28 +100,35 @@ class Optimizer:
                     else:
                         p.grad = np.zeros_like(p.data)
 
-    def _params_with_grad(self, group):
-        for p in group["params"]:
-            g = _grad_array(p)
-            if g is not None:
+    def _params_with_grad(self):
+        """(group, parameter, gradient) for every parameter that has a gradient, after checking
+        all of them: a wrongly shaped ``.grad`` raises before any parameter has moved."""
+        todo = []
+        for k, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                g = _grad_array(p)
+                if g is None:
+                    continue
                 if g.shape != p.data.shape:
-                    raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} does not "
-                                     f"match parameter of shape {p.data.shape}")
-                yield p, g
+                    raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} does not match "
+                                     f"parameter {i} of group {k}, of shape {p.data.shape} (no parameter "
+                                     "was updated)")
+                todo.append((group, p, g))
+        return todo
 
     def step(self, closure=None):
         """Update the parameters once. ``closure`` (optional) re-evaluates and returns the loss."""
         loss = None
         if closure is not None:
-            from ..autograd import enable_grad
+            from ..modes import enable_grad
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p, g in self._params_with_grad(group):
-                self._update(p, g, self.state[p], group)
+        for group, p, g in self._params_with_grad():
+            self._update(p, -g if group.get("maximize") else g, self.state[p], group)
         return loss
 
     def _update(self, p, grad, state, group):  # pragma: no cover - abstract
+        """Move ``p.data`` one step along ``grad`` (already negated for ``maximize=True``)."""
         raise NotImplementedError
 
     # ---------------------------------------------------------------- (de)serialisation
@@ -144,7 +151,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore hyper-parameters and state saved by :meth:`state_dict` (same parameter layout)."""
+        """Restore hyper-parameters and state saved by ``state_dict`` (same parameter layout)."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, "
@@ -154,11 +161,16 @@ class Optimizer:
                 raise ValueError("loaded state dict contains a parameter group that doesn't match "
                                  "the size of optimizer's group")
         params = [p for g in self.param_groups for p in g["params"]]
+        for i, s in state_dict["state"].items():
+            for k, v in s.items():
+                if isinstance(v, np.ndarray) and v.ndim and v.shape != params[int(i)].data.shape:
+                    raise ValueError(f"loaded state dict has {k!r} of shape {v.shape} for parameter {i}, whose "
+                                     f"shape is {params[int(i)].data.shape}")
         self.state = _ParamState()
         for i, s in state_dict["state"].items():
             p = params[int(i)]
-            self.state[p] = {k: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) and v.ndim else copy.copy(v))
-                             for k, v in s.items()}
+            self.state[p] = {k: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) and v.ndim
+                                 else copy.copy(v)) for k, v in s.items()}
         for saved, mine in zip(groups, self.param_groups):
             for k, v in saved.items():
                 if k != "params":

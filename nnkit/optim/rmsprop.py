@@ -17,6 +17,10 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
+    """RMSprop: steps divided by a running RMS of the gradient (the update rule is at the top of this file).
+
+    Book: ch-08-optimizers (eq-08-rmsprop)."""
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, maximize=False):
         if lr < 0.0:
@@ -33,8 +37,6 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     def _update(self, p, g, state, group):
-        if group["maximize"]:
-            g = -g
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(p.data)

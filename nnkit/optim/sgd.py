@@ -22,6 +22,11 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
+    """SGD with optional momentum, dampening, Nesterov momentum and weight decay (the update rule
+    is at the top of this file).
+
+    Book: ch-08-optimizers (eq-08-sgd, eq-08-mom-note, eq-08-mom-torch)."""
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  maximize=False):
         if lr < 0.0:
@@ -38,8 +43,6 @@ class SGD(Optimizer):
 
     def _update(self, p, g, state, group):
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
         if wd != 0:
             g = g + wd * p.data
         if mu != 0:
