@@ -62,7 +62,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     Differences from PyTorch, on purpose: a negative or nan ``max_norm`` raises ``ValueError``
     (PyTorch would flip the gradients' sign or fill them with nan), and finite norms are computed
     with a rescaling that does not overflow.
-    """
+
+    Book: ch-11-rnn (eq-11-clip)."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     else:
