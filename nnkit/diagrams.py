@@ -72,6 +72,30 @@ def _border(node, u) -> float:
     return min(w / (abs(u[0]) + 1e-9), h / (abs(u[1]) + 1e-9))
 
 
+def _half_size(node) -> tuple[float, float]:
+    """Half width and half height of a node as drawn (text: estimated from its characters)."""
+    if node["shape"] == "circle":
+        return node["radius"], node["radius"]
+    if node["shape"] == "box":
+        return node["width"] / 2, node["height"] / 2
+    lines = str(node["label"]).split("\n") or [""]
+    char = node["fontsize"] / 10 * 0.085                 # node units per character, roughly
+    return max(0.15, max(len(t) for t in lines) * char / 2), max(0.15, 0.1 * len(lines) * node["fontsize"] / 10)
+
+
+def _extent(nodes, pad=0.3) -> tuple[float, float, float, float]:
+    """The box (x0, x1, y0, y1) that holds every node with a margin of ``pad``."""
+    nodes = list(nodes)
+    if not nodes:
+        return -1.0, 1.0, -1.0, 1.0
+    halves = [_half_size(n) for n in nodes]
+    x0 = min(n["xy"][0] - w for n, (w, _) in zip(nodes, halves)) - pad
+    x1 = max(n["xy"][0] + w for n, (w, _) in zip(nodes, halves)) + pad
+    y0 = min(n["xy"][1] - h for n, (_, h) in zip(nodes, halves)) - pad
+    y1 = max(n["xy"][1] + h for n, (_, h) in zip(nodes, halves)) + pad
+    return x0, x1, y0, y1
+
+
 def draw_diagram(nodes, edges=(), *, figsize=None, ax=None, title=None, scale=0.9):
     """A Figure of labelled ``nodes`` (name -> spec) joined by arrows ``edges`` (src, dst[, label]).
 
@@ -88,10 +112,7 @@ def draw_diagram(nodes, edges=(), *, figsize=None, ax=None, title=None, scale=0.
         for end in ("src", "dst"):
             if e[end] not in nodes:
                 raise KeyError(f"edge {e['src']!r} -> {e['dst']!r}: no node named {e[end]!r}")
-    xs = [n["xy"][0] for n in nodes.values()] or [0.0]
-    ys = [n["xy"][1] for n in nodes.values()] or [0.0]
-    pad_x = max([n["width"] / 2 if n["shape"] == "box" else 0.5 for n in nodes.values()] + [0.5]) + 0.3
-    x0, x1, y0, y1 = min(xs) - pad_x, max(xs) + pad_x, min(ys) - 0.7, max(ys) + 0.7
+    x0, x1, y0, y1 = _extent(nodes.values())
     if ax is None:
         size = figsize or (max(2.5, (x1 - x0) * scale), max(1.5, (y1 - y0) * scale + (0.3 if title else 0)))
         fig = plt.figure(figsize=size, facecolor="white")
@@ -130,12 +151,13 @@ def draw_diagram(nodes, edges=(), *, figsize=None, ax=None, title=None, scale=0.
         if e["label"]:
             m = start + (end - start) * e["pos"]
             ax.text(m[0], m[1], e["label"], ha="center", va="center", fontsize=e["fontsize"], color=INK, zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.9))
+                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.9})
     return fig
 
 
 def draw_network(widths, *, layer_names=None, node_labels=None, edge_labels=None, shapes=True, bias=False,
-                 max_nodes=6, figsize=None, title=None, edge_label_pos=0.3):
+                 max_nodes=6, figsize=None, title=None, edge_label_pos=0.3, bias_labels=None, node_radius=0.3,
+                 node_fontsize=10, layer_gap=2.4, shape_labels=None):
     """A Figure of a fully connected network with ``widths[l]`` units in layer ``l`` (input first).
 
     - ``layer_names``: one caption under each column (e.g. ``["input $x$", "hidden $a^{(1)}$", ...]``).
@@ -144,6 +166,12 @@ def draw_network(widths, *, layer_names=None, node_labels=None, edge_labels=None
       layer ``l + 1`` (e.g. the weights of a worked example), placed ``edge_label_pos`` of the way along.
     - ``shapes``: write each weight matrix's shape, ``(widths[l+1], widths[l])``, between the columns.
     - ``bias``: draw a "+1" unit under each non-output layer, with arrows into the next layer.
+    - ``bias_labels``: ``{(l, j): text}`` on the edge from the "+1" unit of layer ``l`` to unit ``j`` of
+      layer ``l + 1`` (the bias $b_j$); implies ``bias=True``.
+    - ``node_radius``, ``node_fontsize``, ``layer_gap``: size of the units, of their labels, and the
+      distance between columns (in node units; a wider gap leaves room for long edge labels).
+    - ``shape_labels``: one text per weight matrix to write between the columns instead of the default
+      ``"$W^{(l)}$: rows×columns"`` (e.g. ``["$w$: 1×2"]``); ``shapes=False`` writes none.
     - A layer wider than ``max_nodes`` shows its first and last units with a vertical ellipsis between,
       and its width in the caption (so 3072 -> 100 -> 10 fits on a page).
     """
@@ -155,12 +183,22 @@ def draw_network(widths, *, layer_names=None, node_labels=None, edge_labels=None
     if max_nodes < 3:
         raise ValueError(f"max_nodes must be >= 3; got {max_nodes}")
     node_labels, edge_labels = dict(node_labels or {}), dict(edge_labels or {})
+    bias_labels = dict(bias_labels or {})
+    bias = bias or bool(bias_labels)
+    if shape_labels is not None and len(shape_labels) != len(widths) - 1:
+        raise ValueError(f"shape_labels has {len(shape_labels)} entries for {len(widths) - 1} weight matrices")
+    if node_radius <= 0 or layer_gap <= 2 * node_radius:
+        raise ValueError(f"need 0 < 2 * node_radius < layer_gap; got node_radius={node_radius}, "
+                         f"layer_gap={layer_gap}")
     for (l, i) in node_labels:
         if not (0 <= l < len(widths) and 0 <= i < widths[l]):
             raise ValueError(f"node_labels key {(l, i)} is not a unit of a network with widths {widths}")
     for (l, i, j) in edge_labels:
         if not (0 <= l < len(widths) - 1 and 0 <= i < widths[l] and 0 <= j < widths[l + 1]):
             raise ValueError(f"edge_labels key {(l, i, j)} is not an edge of a network with widths {widths}")
+    for (l, j) in bias_labels:
+        if not (0 <= l < len(widths) - 1 and 0 <= j < widths[l + 1]):
+            raise ValueError(f"bias_labels key {(l, j)} is not a bias edge of a network with widths {widths}")
 
     def shown(w):  # the unit indices drawn for a layer of width w (None marks the ellipsis)
         if w <= max_nodes:
@@ -168,7 +206,7 @@ def draw_network(widths, *, layer_names=None, node_labels=None, edge_labels=None
         head = max_nodes - 2
         return list(range(head)) + [None, w - 1]
 
-    dx, dy = 2.4, 1.0
+    dx, dy = float(layer_gap), max(1.0, 3.3 * node_radius)
     tallest = max(len(shown(w)) + (1 if bias else 0) for w in widths)
     nodes, edges, names = {}, [], {}
     last = len(widths) - 1
@@ -183,15 +221,17 @@ def draw_network(widths, *, layer_names=None, node_labels=None, edge_labels=None
                 nodes[f"dots{l}"] = {"xy": (l * dx, y), "label": "$\\vdots$", "shape": "text", "fontsize": 14}
                 continue
             names[(l, i)] = f"u{l}_{i}"
-            nodes[names[(l, i)]] = {"xy": (l * dx, y), "label": node_labels.get((l, i), ""), "kind": kind}
+            nodes[names[(l, i)]] = {"xy": (l * dx, y), "label": node_labels.get((l, i), ""), "kind": kind,
+                                    "radius": node_radius, "fontsize": node_fontsize}
         if bias and l < last:
             y = top - offset - len(units) * dy
-            nodes[f"b{l}"] = {"xy": (l * dx, y), "label": "+1", "kind": "bias", "fontsize": 9}
+            nodes[f"b{l}"] = {"xy": (l * dx, y), "label": "+1", "kind": "bias", "fontsize": 9,
+                              "radius": node_radius}
         caption = layer_names[l] if layer_names else ""
         if w > max_nodes:
             caption = f"{caption}\n({w} units)" if caption else f"{w} units"
         if caption:
-            y = -(tallest - 1) / 2 * dy - 0.75
+            y = -(tallest - 1) / 2 * dy - 0.45 - node_radius
             nodes[f"caption{l}"] = {"xy": (l * dx, y), "label": caption, "shape": "text", "fontsize": 10}
     for l in range(last):
         sources = [i for i in shown(widths[l]) if i is not None]
@@ -202,9 +242,11 @@ def draw_network(widths, *, layer_names=None, node_labels=None, edge_labels=None
                               "label": edge_labels.get((l, i, j), ""), "pos": edge_label_pos})
         if bias:
             for j in targets:
-                edges.append({"src": f"b{l}", "dst": names[(l + 1, j)], "color": "#999999"})
+                edges.append({"src": f"b{l}", "dst": names[(l + 1, j)], "color": "#999999",
+                              "label": bias_labels.get((l, j), ""), "pos": edge_label_pos})
         if shapes:
-            y = (tallest - 1) / 2 * dy + 0.65
-            nodes[f"shape{l}"] = {"xy": ((l + 0.5) * dx, y), "shape": "text", "fontsize": 9,
-                                  "label": f"$W^{{({l + 1})}}$: {widths[l + 1]}×{widths[l]}"}
+            y = (tallest - 1) / 2 * dy + 0.35 + node_radius
+            label = (shape_labels[l] if shape_labels is not None
+                     else f"$W^{{({l + 1})}}$: {widths[l + 1]}×{widths[l]}")
+            nodes[f"shape{l}"] = {"xy": ((l + 0.5) * dx, y), "shape": "text", "fontsize": 9, "label": label}
     return draw_diagram(nodes, edges, figsize=figsize, title=title)

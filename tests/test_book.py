@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import unicodedata
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -88,6 +89,27 @@ def test_build_succeeds_and_lists_every_toc_page(built_book):
     assert (built_book / "_static" / "widgets" / "embed-amd.js").is_file(), "widget manager is not served locally"
 
 
+def test_no_page_shows_a_traceback_or_stderr(built_book):
+    """A notebook that raised while the book was built leaves its traceback in the page."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_html
+
+    found = check_html.problems(built_book)
+    assert not found, f"pages show errors: {found[:10]}"
+
+
+def test_check_html_finds_an_error_output(tmp_path):
+    """The scanner itself: a page with myst-nb's error output block is reported, a clean page is not."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_html
+
+    (tmp_path / "ok.html").write_text('<div class="cell_output"><pre>loss 0.1</pre></div>')
+    assert check_html.problems(tmp_path) == []
+    (tmp_path / "bad.html").write_text('<div class="output traceback highlight-ipythontb notranslate">'
+                                       "<pre>AssertionError</pre></div>")
+    assert check_html.problems(tmp_path) == ["bad.html:1: an error output (traceback)"]
+
+
 def test_pages_reference_no_external_scripts_or_styles(built_book):
     pattern = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(https?:)?//(?!127\.0\.0\.1)[^\"]+\"")
     for page in toc_pages():
@@ -131,6 +153,8 @@ def test_page_in_browser(browser, server, page):
         "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
     )
     assert not broken, f"{page}: images that did not load: {broken}"
+    clipped = pg.evaluate(CLIPPED_CODE)
+    assert not clipped, f"{page}: code or output cut off at 1280 px (wider than the column): {clipped[:3]}"
 
     if "application/vnd.jupyter.widget-view+json" in html:
         check_interactive_figures(pg, page)
@@ -141,6 +165,11 @@ def test_page_in_browser(browser, server, page):
     assert not errors, f"{page}: {errors[:5]}"
     ctx.close()
 
+
+# A code cell or a text output whose longest line is wider than its box, so a scrollbar hides its end.
+CLIPPED_CODE = """() => [...document.querySelectorAll('div.cell div.highlight pre, div.cell_output pre')]
+    .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+    .map(p => p.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 100))"""
 
 VISIBLE_FRAME = """b => [...b.querySelectorAll('img')]
     .filter(i => i.offsetParent !== null && i.complete && i.naturalWidth > 0).map(i => i.src).join(' ')"""
@@ -191,7 +220,47 @@ class _Links(__import__("html.parser").parser.HTMLParser):
                 self.links.append(a[key])
 
 
-def test_internal_links_resolve(built_book):
+@pytest.fixture(scope="module")
+def pdfs(built_book):
+    """The printable editions, printed from the built pages into _build/html/pdf (as `make pdf`)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_pdf
+
+    return make_pdf.make_pdfs(built_book, built_book / "pdf")  # raises if code is cut off on paper
+
+
+def test_pdf_holds_every_chapter_with_its_figures(built_book, pdfs):
+    from pypdf import PdfReader
+
+    titles = [re.search(r"<h1>((?:(?!</h1>).)*?)<a class=\"headerlink", (built_book / page).read_text(encoding="utf-8"), re.S)
+              for page in toc_pages()]
+    titles = [re.sub(r"<[^>]+>", "", m.group(1)).strip() for m in titles if m]
+    assert len(titles) == len(toc_pages())
+    figures = sum(len(re.findall(r'<img[^>]+src="[^"]*_images/', (built_book / p).read_text(encoding="utf-8")))
+                  for p in toc_pages())
+    texts = {}
+    for edition, path in pdfs.items():
+        reader = PdfReader(path)
+        text = "".join("".join(unicodedata.normalize("NFKC", page.extract_text()).split())  # ligatures, spaces
+                       for page in reader.pages)
+        texts[edition] = text
+        # a title's words, without its section number (printed apart) and without spaces
+        missing = [t for t in titles if "".join(re.sub(r"^\d+\.\s*", "", t).split()) not in text]
+        assert not missing, f"{edition} PDF lacks the chapters {missing}"
+        images = sum(len(page.images) for page in reader.pages)
+        assert images >= figures, f"{edition} PDF embeds {images} images for {figures} figures in the pages"
+        assert [o.title for o in reader.outline][:len(titles)] == titles, "one bookmark per page, in book order"
+        assert len(reader.pages) >= 5 * len(titles)
+    assert "Solutionto" in texts["instructor"] and "Solutionto" not in texts["student"]
+
+
+def test_every_page_links_the_pdfs(built_book):
+    for page in toc_pages():
+        html = (built_book / page).read_text(encoding="utf-8")
+        assert "neural-networks-executed.pdf" in html and "neural-networks-executed-student.pdf" in html, page
+
+
+def test_internal_links_resolve(built_book, pdfs):
     """Every relative href/src in the built site points to a file that exists (and to an existing id)."""
     parsed = {}
 

@@ -58,3 +58,22 @@ def test_draw_diagram_boxes_circles_and_errors():
         draw_network([2, 1], edge_labels={(0, 2, 0): "w"})
     with pytest.raises(ValueError, match="layer_names has 1 entries for 2 layers"):
         draw_network([2, 1], layer_names=["a"])
+
+
+def test_bias_labels_radius_and_shape_labels():
+    fig = draw_network([2, 2, 1], bias_labels={(0, 0): "$b_1$", (1, 0): "$b_3$"}, node_radius=0.45,
+                       shape_labels=["first", "second"], node_labels={(1, 0): "NAND"})
+    circles, arrows, texts = parts(fig)
+    assert len(circles) == 5 + 2                                   # bias_labels switch the "+1" units on
+    assert {c.get_radius() for c in circles} == {0.45}
+    assert {"$b_1$", "$b_3$", "first", "second", "NAND"} <= set(texts)
+    assert not any(t.startswith("$W^") for t in texts)
+    labelled = {a.get_gid() for a in arrows} & {"edge:b0->u1_0", "edge:b1->u2_0"}
+    assert len(labelled) == 2
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"bias_labels key \(1, 1\)"):
+        draw_network([2, 2, 1], bias_labels={(1, 1): "b"})
+    with pytest.raises(ValueError, match="shape_labels has 1 entries for 2 weight matrices"):
+        draw_network([2, 2, 1], shape_labels=["x"])
+    with pytest.raises(ValueError, match="node_radius"):
+        draw_network([2, 1], node_radius=1.5)

@@ -120,3 +120,31 @@ def test_first_code_cell_is_the_setup_cell(path):
         f"{path.name}: the first code cell is not the set-up cell; run `make execute NB=notebooks/{path.name}`")
     assert header_cell.TAG in first.get("metadata", {}).get("tags", []), f"{path.name}: set-up cell not tagged {header_cell.TAG}"
     assert not first.get("outputs"), f"{path.name}: the set-up cell printed something where nnkit is installed"
+
+
+MAX_COLUMNS = 88  # what a code cell shows in the rendered book (book/_vendor/book.css)
+
+
+def test_code_cells_fit_the_page():
+    """No notebook code line is wider than the rendered code cell (ruff's E501 at 88 columns)."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is not installed (requirements.txt pins it)"
+    proc = subprocess.run([ruff, "check", "--no-cache", "--select", "E501", "--line-length", str(MAX_COLUMNS),
+                           "--output-format", "concise", *map(str, NOTEBOOKS)], capture_output=True, text=True)
+    assert proc.returncode == 0, f"code lines over {MAX_COLUMNS} columns:\n{proc.stdout[-3000:]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_printed_lines_fit_the_page(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            shown_as_text = set(data) == {"text/plain"}  # not a widget, figure or HTML with a text fallback
+            text = "".join(out.get("text", "")) if out["output_type"] == "stream" else (
+                "".join(data["text/plain"]) if shown_as_text else "")
+            wide = [line for line in text.splitlines() if len(line) > MAX_COLUMNS]
+            assert not wide, f"{path.name} cell {i}: printed line of {len(wide[0])} characters: {wide[0][:100]!r}"

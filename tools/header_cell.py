@@ -20,15 +20,18 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = "remove-cell"
-MARK = "# Set-up: the same cell opens every chapter"
-TEMPLATE = '''{mark} (tools/header_cell.py). Where nnkit is missing
-# (Colab, Binder, a bare Jupyter) it installs it from the book's repository first.
+MARK = "# Set-up, the same in every chapter"
+OLD_MARKS = ("# Set-up: the same cell opens every chapter",)  # earlier wordings, refreshed by ensure()
+TEMPLATE = '''{mark} (tools/header_cell.py): where nnkit is
+# missing (Colab, Binder, a bare Jupyter), install it from the book's repository.
 try:
     import nnkit
 except ModuleNotFoundError:
     import importlib, os, subprocess, sys
-    source = os.environ.get("NNKIT_SOURCE", "git+{url}")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    url = "git+{url}"
+    source = os.environ.get("NNKIT_SOURCE", url)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", source]
+    subprocess.run(pip, check=True)
     importlib.invalidate_caches()
     import nnkit'''
 
@@ -45,7 +48,7 @@ def source(url: str | None = None) -> str:
 
 
 def is_header(cell) -> bool:
-    return cell.cell_type == "code" and cell.source.startswith(MARK)
+    return cell.cell_type == "code" and cell.source.startswith((MARK, *OLD_MARKS))
 
 
 def ensure(nb: nbformat.NotebookNode, url: str | None = None) -> bool:

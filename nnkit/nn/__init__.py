@@ -13,6 +13,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .activation import ReLU, LeakyReLU, PReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Step
 from .loss import MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
 from .rnn import RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU
+from . import utils
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "Identity",
            "Flatten", "Linear", "Maxout", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout",
