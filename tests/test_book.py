@@ -226,7 +226,12 @@ def pdfs(built_book):
     sys.path.insert(0, str(ROOT / "tools"))
     import make_pdf
 
-    return make_pdf.make_pdfs(built_book, built_book / "pdf")  # raises if code is cut off on paper
+    # In a process of its own: Playwright's sync API refuses to start while this module's browser
+    # fixture (another sync Playwright) is open in the same thread.
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "make_pdf.py"), str(built_book)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr  # fails if code is cut off on paper
+    return {edition: built_book / "pdf" / name for edition, name in make_pdf.EDITIONS.items()}
 
 
 def test_pdf_holds_every_chapter_with_its_figures(built_book, pdfs):

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.book
 CHAPTERS = [Path(p).stem + ".ipynb" for p in toc_pages() if p.startswith("notebooks/")]
 RAW_MARKERS = [":class:", "{term}`", "{eq}`", "{numref}`", "{doc}`", "{cite}`", "{ref}`", "```{", ":::{",
                "{exercise}", "{solution}", "{admonition}"]
-RAW_LABEL = re.compile(r"^\([a-z][a-z0-9-]*\)=\s*$", re.M)
+RAW_LABEL = re.compile(r"^\([a-z][a-z0-9]*-[a-z0-9-]*\)=\s*$", re.M)  # our labels all have a hyphen; "(x)=" can be math
 
 
 def free_port() -> int:
