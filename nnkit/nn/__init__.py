@@ -20,3 +20,11 @@ __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleLis
            "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Step", "MSELoss", "L1Loss", "BCELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "RNNCell", "LSTMCell", "GRUCell",
            "RNN", "LSTM", "GRU"]
+
+# Part IV: embeddings, attention and the Transformer encoder (one op next to its module)
+from .activation import GELU
+from .sparse import Embedding
+from .attention import MultiheadAttention
+from .transformer import TransformerEncoderLayer, TransformerEncoder
+
+__all__ += ["GELU", "Embedding", "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]

@@ -1017,3 +1017,11 @@ def one_hot(tensor, num_classes=-1):
     return Tensor(np.eye(n, dtype=np.int64)[t])
 
 
+
+
+# Part IV ops, defined next to their modules and re-exported here (as torch.nn.functional)
+from .activation import gelu  # noqa: E402
+from .sparse import embedding  # noqa: E402
+from .attention import scaled_dot_product_attention, scaled_dot_product_attention_naive  # noqa: E402
+
+__all__ += ["gelu", "embedding", "scaled_dot_product_attention", "scaled_dot_product_attention_naive"]
