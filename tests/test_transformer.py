@@ -244,3 +244,21 @@ def test_encoder_extreme_inputs_stay_finite():
         out = enc(x)
         out.sum().backward()
         assert np.isfinite(out.data).all() and np.isfinite(x.grad).all()
+
+
+def test_embedding_backward_both_paths_agree(monkeypatch):
+    """Small tables backpropagate through a one-hot product, large ones with np.add.at."""
+    import nnkit.nn.sparse as sparse
+    idx = rng.integers(0, 7, (5, 6))
+    g = rng.standard_normal((5, 6, 3))
+    grads = []
+    for limit in (1 << 22, 0):
+        monkeypatch.setattr(sparse, "_ONE_HOT_MAX", limit)
+        w = T(rng.standard_normal((7, 3)) * 0 + 1.0)
+        (F.embedding(idx, w) * nnkit.Tensor(g)).sum().backward()
+        grads.append(w.grad)
+    np.testing.assert_allclose(grads[0], grads[1], atol=1e-12)
+    ref = np.zeros((7, 3))
+    for i, row in zip(idx.ravel(), g.reshape(-1, 3)):
+        ref[i] += row
+    np.testing.assert_allclose(grads[0], ref, atol=1e-12)

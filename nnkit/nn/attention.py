@@ -73,18 +73,25 @@ def _causal_mask(L, S, dtype):
 
 def _softmax_rows(scores):
     """Softmax over the last axis, in place, with each row's maximum subtracted first (so no
-    exp overflows). A row that is all -inf (every key masked out) gives zeros."""
+    exp overflows). A row that is all -inf (every key masked out) gives zeros: its maximum is
+    raised to the most negative float, so exp gives 0 everywhere, and its sum of 0 is raised to
+    1 (any other row sums to at least 1, from exp(0) at its maximum)."""
     m = scores.max(axis=-1, keepdims=True)
-    empty = np.isneginf(m)
-    if empty.any():
-        m[empty] = 0                                  # exp(-inf - 0) = 0: the row sums to 0
+    np.maximum(m, np.finfo(scores.dtype).min, out=m)
     scores -= m
     np.exp(scores, out=scores)
-    s = scores.sum(axis=-1, keepdims=True)
-    if empty.any():
-        s[empty] = 1                                  # 0 / 1 = 0 instead of 0 / 0
-    scores /= s
+    total = _row_sum(scores)
+    np.maximum(total, 1, out=total)
+    scores /= total
     return scores
+
+
+def _row_sum(x):
+    """Sum over the last axis as a (..., 1) array, by one matrix-vector product with a vector of
+    ones: the same sum as ``x.sum(-1, keepdims=True)`` (up to rounding), about ten times faster
+    than NumPy's reduction along a short last axis."""
+    n = x.shape[-1]
+    return (x.reshape(-1, n) @ np.ones(n, dtype=x.dtype)).reshape(x.shape[:-1] + (1,))
 
 
 def _check_mask(add, scores_shape, fn):
@@ -126,12 +133,12 @@ def _attention(q, k, v, mask, scale, dropout_p=0.0, need_weights=False, heads=No
             Q = q.data.reshape(N, L, H, -1).transpose(0, 2, 1, 3)   # (N, H, L, E / H)
             K = k.data.reshape(N, S, H, -1).transpose(0, 2, 1, 3)
             Vv = v.data.reshape(N, S, H, -1).transpose(0, 2, 1, 3)
+    Qs = Q * np.asarray(scale, dtype=Q.dtype)              # scale the (smaller) queries
     try:
-        scores = np.matmul(Q, np.swapaxes(K, -1, -2))
+        scores = np.matmul(Qs, np.swapaxes(K, -1, -2))    # (..., L, S)
     except ValueError:
         raise ValueError(f"{fn}: the batch dimensions of query {tuple(q.shape)} and key "
                          f"{tuple(k.shape)} do not broadcast") from None
-    scores *= scores.dtype.type(scale)
     if mask is not None:
         _check_mask(mask, scores.shape, fn)
         scores += mask
@@ -154,9 +161,10 @@ def _attention(q, k, v, mask, scale, dropout_p=0.0, need_weights=False, heads=No
         """dQ, dK (head layout) from the gradient of the (dropped-out) weights."""
         dA = dD * keep if keep is not None else dD
         dS = dA * A
-        dS -= A * dS.sum(axis=-1, keepdims=True)        # A * (dA - sum_j dA_j A_j)
-        dS *= dS.dtype.type(scale)
-        return np.matmul(dS, K), np.matmul(np.swapaxes(dS, -1, -2), Q)
+        dS -= A * _row_sum(dS)                           # A * (dA - sum_j dA_j A_j)
+        dQ = np.matmul(dS, K)                            # scores = (scale Q) K^T
+        dQ *= dQ.dtype.type(scale)
+        return dQ, np.matmul(np.swapaxes(dS, -1, -2), Qs)
 
     def route(dQ, dK, dV):
         """Add the gradients into the parents, undoing the head split."""
@@ -166,9 +174,11 @@ def _attention(q, k, v, mask, scale, dropout_p=0.0, need_weights=False, heads=No
                     t._accum_grad(g)
             return
         if packed:
-            g5 = np.zeros((N, L, 3) + Q.shape[1:2] + Q.shape[3:], dtype=dQ.dtype)
+            g5 = np.empty((N, L, 3) + Q.shape[1:2] + Q.shape[3:], dtype=dQ.dtype)
             for i, g in enumerate((dQ, dK, dV)):
-                if g is not None:
+                if g is None:
+                    g5[:, :, i] = 0
+                else:
                     g5[:, :, i] = g.transpose(0, 2, 1, 3)
             q._accum_grad(g5.reshape(q.shape))
             return

@@ -4,8 +4,9 @@ a lookup table from integer indices to learned vectors.
     out[..., :] = weight[input[...], :]
 
 An embedding is a linear layer applied to one-hot vectors, ``one_hot(i) @ weight``, computed
-without building the one-hot matrix: the forward is one gather, and the backward adds each
-output gradient into the row it came from (``np.add.at``, so repeated indices add up).
+without building the one-hot matrix in the forward, which is one gather. The backward adds each
+output gradient into the row it came from (repeated indices add up): as one product with the
+one-hot matrix when that is small, else with ``np.add.at``.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from ..tensor import Tensor
 from .module import Module, Parameter
 
 __all__ = ["Embedding", "embedding"]
+
+_ONE_HOT_MAX = 1 << 22        # backward through a one-hot matrix up to this many entries
 
 
 def _check_padding_idx(padding_idx, num_embeddings, fn):
@@ -52,8 +55,15 @@ def embedding(input, weight, padding_idx=None):
     out = Tensor._make(w.data[idx], (w,), "embedding")
 
     def _backward():
-        g = np.zeros_like(w.data)
-        np.add.at(g, idx.reshape(-1), out.grad.reshape(-1, w.shape[1]))
+        flat, g_out = idx.reshape(-1), out.grad.reshape(-1, w.shape[1])
+        if V * flat.size <= _ONE_HOT_MAX:
+            # small table: dW = onehot^T g, one matrix product (much faster than np.add.at)
+            onehot = np.zeros((V, flat.size), dtype=g_out.dtype)
+            onehot[flat, np.arange(flat.size)] = 1
+            g = onehot @ g_out
+        else:
+            g = np.zeros_like(w.data)
+            np.add.at(g, flat, g_out)               # repeated indices add up
         if pad is not None:
             g[pad] = 0
         w._accum_grad(g)
