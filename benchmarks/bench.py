@@ -72,9 +72,53 @@ def problem(lib, kind):
         y = lib.tensor(rng.integers(0, 10, 32))
         loss_fn = nn.CrossEntropyLoss()
         fwd = lambda x: head(rnn(x)[1][0])      # noqa: E731  classify from h_T
+    elif kind == "transformer":
+        model = char_transformer(lib)
+        if lib.__name__ == "torch":               # the same weights as nnkit's model
+            import nnkit
+            ref = char_transformer(nnkit)
+            model.load_state_dict({k: lib.tensor(v.data) for k, v in ref.state_dict().items()})
+        T, V = CHAPTER_13["context"], CHAPTER_13["vocab"]
+        X = lib.tensor(rng.integers(0, V, (CHAPTER_13["batch"], T)))
+        y = lib.tensor(rng.integers(0, V, CHAPTER_13["batch"] * T))
+        mask = lib.tensor(np.triu(np.full((T, T), -np.inf, np.float32), 1))
+        loss_fn = nn.CrossEntropyLoss()
+        fwd = lambda x: model(x, mask).reshape(-1, V)      # noqa: E731
     else:
         raise ValueError(f"unknown workload {kind!r}")
     return model, fwd or model, X, y, loss_fn
+
+
+# chapter 13's character-level Transformer (notebooks/13_attention.ipynb): 20,256 parameters
+CHAPTER_13 = {"vocab": 32, "context": 32, "d": 32, "heads": 4, "d_ff": 64, "layers": 2, "batch": 16}
+
+
+def char_transformer(lib):
+    """Token + learned position embeddings, a pre-norm ``TransformerEncoder``, a final
+    ``LayerNorm`` and a ``Linear`` read-out, built with ``lib.nn`` (seeded)."""
+    nn, c = lib.nn, CHAPTER_13
+    lib.manual_seed(0)
+
+    class CharTransformer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(c["vocab"], c["d"])
+            self.pos = nn.Embedding(c["context"], c["d"])
+            layer = nn.TransformerEncoderLayer(c["d"], c["heads"], c["d_ff"], dropout=0.0,
+                                               batch_first=True, norm_first=True)
+            kw = {"enable_nested_tensor": False} if lib.__name__ == "torch" else {}
+            self.encoder = nn.TransformerEncoder(layer, c["layers"], **kw)
+            self.norm = nn.LayerNorm(c["d"])
+            self.out = nn.Linear(c["d"], c["vocab"])
+
+        def forward(self, idx, mask):
+            positions = np.arange(idx.shape[1])
+            if lib.__name__ == "torch":
+                positions = lib.from_numpy(positions)
+            h = self.tok(idx) + self.pos(positions)
+            return self.out(self.norm(self.encoder(h, mask=mask, is_causal=True)))
+
+    return CharTransformer()
 
 
 def training_step(lib, kind):
@@ -139,6 +183,7 @@ WORKLOADS = [
     ("cnn", "CNN 2x(conv3x3+relu+pool)+fc, 28x28, batch 64", 10),
     ("rnn", "tanh RNN T=50, hidden 128, batch 32", 20),
     ("linear", "Linear(1024,1024) fwd+bwd, batch 512", 20),
+    ("transformer", "char Transformer (ch. 13), 2 layers d=32, T=32, batch 16", 50),
 ]
 
 

@@ -15,12 +15,17 @@ batch_norm, layer_norm                                       nnkit/nn/normalizat
 mse_loss, l1_loss, binary_cross_entropy                      nnkit/nn/loss.py            ch-07-losses
 binary_cross_entropy_with_logits, cross_entropy, nll_loss    nnkit/nn/loss.py            ch-07-losses
 one_hot                                                      nnkit/nn/loss.py            ch-07-losses
+gelu                                                         nnkit/nn/activation.py      ch-13-attention
+embedding                                                    nnkit/nn/sparse.py          ch-13-attention
+scaled_dot_product_attention                                 nnkit/nn/attention.py       ch-13-attention
+scaled_dot_product_attention_naive                           nnkit/nn/attention.py       ch-13-attention
 ===========================================================  ==========================  ====================
 
 Each op's docstring names its chapter and equations (``Book: ch-... (eq-...)``). Where to add a
 new op, and what goes with it, is the checklist "Adding an op or a layer" in CONTRIBUTING.md.
 """
-from .activation import elu, leaky_relu, log_softmax, prelu, relu, sigmoid, softmax, step, tanh
+from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, sigmoid, softmax, step, tanh
+from .attention import scaled_dot_product_attention, scaled_dot_product_attention_naive
 from .conv import conv2d, conv2d_naive
 from .dropout import dropout
 from .linear import linear
@@ -28,9 +33,11 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
                    mse_loss, nll_loss, one_hot)
 from .normalization import batch_norm, layer_norm
 from .pooling import avg_pool2d, avg_pool2d_naive, max_pool2d, max_pool2d_naive
+from .sparse import embedding
 
 __all__ = ["relu", "leaky_relu", "elu", "prelu", "sigmoid", "tanh", "softmax", "log_softmax",
            "step", "linear", "conv2d", "conv2d_naive", "max_pool2d", "max_pool2d_naive",
            "avg_pool2d", "avg_pool2d_naive", "dropout", "batch_norm", "layer_norm", "mse_loss",
            "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-           "nll_loss", "one_hot"]
+           "nll_loss", "one_hot", "gelu", "embedding", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_naive"]
