@@ -63,6 +63,20 @@ def cpu_flags() -> set[str]:
     return set()
 
 
+def own_kernel() -> str:
+    """The OpenBLAS kernel NumPy picks on this CPU without OPENBLAS_CORETYPE ('' if unknown)."""
+    code = ("import ctypes, glob, os, numpy\n"
+            "for lib in glob.glob(os.path.dirname(numpy.__file__) + '.libs/*openblas*'):\n"
+            "    L = ctypes.CDLL(lib)\n"
+            "    for name in ('scipy_openblas_get_corename64_', 'scipy_openblas_get_corename',\n"
+            "                 'openblas_get_corename64_', 'openblas_get_corename'):\n"
+            "        if hasattr(L, name):\n"
+            "            f = getattr(L, name); f.restype = ctypes.c_char_p; print(f().decode()); raise SystemExit\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
 def configurations() -> list[Config]:
     one = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     configs = [Config("own kernel, 1 thread", {"OPENBLAS_CORETYPE": None, **one}),
@@ -71,11 +85,13 @@ def configurations() -> list[Config]:
                                                       "OMP_NUM_THREADS": "2"}, workers=1)]
     machine = platform.machine().lower()
     if machine in ("x86_64", "amd64"):
-        flags = cpu_flags()
+        flags, own = cpu_flags(), own_kernel()
+        configs[0].name = f"own kernel ({own or 'unknown'}), 1 thread"
         for kernel, needs in X86_KERNELS.items():
             missing = sorted(needs - flags)
-            configs.append(Config(f"OPENBLAS_CORETYPE={kernel}", {"OPENBLAS_CORETYPE": kernel, **one},
-                                  skip=f"CPU lacks {', '.join(missing)}" if missing else ""))
+            skip = (f"CPU lacks {', '.join(missing)}" if missing else
+                    "the own kernel, run above" if kernel.lower() == own.lower() else "")
+            configs.append(Config(f"OPENBLAS_CORETYPE={kernel}", {"OPENBLAS_CORETYPE": kernel, **one}, skip=skip))
         configs.append(Config("NumPy baseline SIMD loops", {"OPENBLAS_CORETYPE": None,
                                                             "NPY_DISABLE_CPU_FEATURES": NUMPY_BASELINE, **one}))
     elif machine in ("aarch64", "arm64"):
