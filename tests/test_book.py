@@ -123,6 +123,7 @@ def test_page_in_browser(browser, server, page):
     """No console errors, no request leaving 127.0.0.1, math typeset, images loaded, widgets rendered."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
+    pg.set_default_timeout(120000)  # generous: a loaded 2-core machine is slow, not broken
     errors: list[str] = []
     external: list[str] = []
     pg.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
@@ -143,7 +144,7 @@ def test_page_in_browser(browser, server, page):
 
     math_nodes = html.count('class="math')
     if math_nodes:
-        pg.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        pg.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=90000)
         pg.evaluate("() => MathJax.startup.promise")
         typeset = pg.locator("mjx-container").count()
         assert typeset >= math_nodes, f"{page}: {typeset} typeset equations for {math_nodes} math nodes"
@@ -177,7 +178,7 @@ VISIBLE_FRAME = """b => [...b.querySelectorAll('img')]
 
 def check_interactive_figures(pg, page):
     """Every widget on a page is an nnkit.widgets.interact figure whose slider swaps the frame."""
-    pg.wait_for_selector(".widget-slider, .widget-dropdown", timeout=20000)
+    pg.wait_for_selector(".widget-slider, .widget-dropdown", timeout=90000)
     figures = pg.locator(".nnkit-static-interact")
     count = figures.count()
     assert count >= 1, f"{page}: widgets render, but none is an nnkit.widgets.interact figure"
@@ -200,7 +201,7 @@ def check_interactive_figures(pg, page):
         pg.wait_for_function(
             f"() => {{ const s = ({VISIBLE_FRAME})(document.querySelectorAll('.nnkit-static-interact')[{k}]);"
             f" return s !== '' && s !== {before!r}; }}",
-            timeout=10000,
+            timeout=60000,
         )
         after = fig.evaluate(VISIBLE_FRAME)
         assert after and after != before, f"{page}: moving the control of figure {k} did not change the figure"

@@ -97,10 +97,10 @@ def test_markers_are_detected():
 
 def run_all(page, name):
     for attempt in range(3):  # a Run All sent while the kernel is still connecting can be dropped
-        page.click("text=Run", timeout=10000)
-        page.click("text=Run All Cells", timeout=10000)
+        page.click("text=Run", timeout=60000)
+        page.click("text=Run All Cells", timeout=60000)
         try:
-            page.wait_for_selector(".jp-CodeCell .jp-InputPrompt:has-text('[1]')", state="attached", timeout=30000)
+            page.wait_for_selector(".jp-CodeCell .jp-InputPrompt:has-text('[1]')", state="attached", timeout=120000)
             return
         except Exception:
             if attempt == 2:
@@ -115,14 +115,15 @@ PROMPTS = "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-In
 def test_chapter_renders_and_runs_in_jupyterlab(lab, browser, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.set_default_timeout(120000)  # generous: a loaded 2-core machine is slow, not broken
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         # a workspace of its own, so that no other chapter's tab is open beside it
         page.goto(f"{lab}/lab/workspaces/{Path(name).stem}/tree/{name}?reset", wait_until="load")
         page.wait_for_selector(".jp-Notebook .jp-MarkdownCell :is(.myst, .jp-RenderedMarkdown)", state="attached",
-                               timeout=60000)
-        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=90000)
+                               timeout=180000)
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=240000)
         page.screenshot(path=str(SHOTS / f"{Path(name).stem}-top.png"))
 
         rendered = "\n".join(page.locator(".jp-Notebook .jp-MarkdownCell :is(.myst, .jp-RenderedMarkdown)").all_inner_texts())
@@ -166,7 +167,7 @@ def check_first_control_redraws(page, name):
     output = page.locator(".jp-OutputArea-output:has(.widget-slider), .jp-OutputArea-output:has(.widget-dropdown)").first
     output.scroll_into_view_if_needed()
     image = output.locator("img").first
-    image.wait_for(timeout=60000)
+    image.wait_for(timeout=180000)
     before = image.get_attribute("src")
     handle = control.locator(".noUi-handle").first
     if handle.count():
@@ -178,5 +179,5 @@ def check_first_control_redraws(page, name):
         select.select_option(index=1 if select.evaluate("s => s.selectedIndex") == 0 else 0)
     page.wait_for_function(
         "([el, src]) => { const i = el.querySelector('img'); return i && i.src !== src; }",
-        arg=[output.element_handle(), before], timeout=60000)
+        arg=[output.element_handle(), before], timeout=180000)
     page.screenshot(path=str(SHOTS / f"{Path(name).stem}-widget.png"))

@@ -60,12 +60,13 @@ def chromium() -> str:
 def print_page(browser, url: str, edition: str, out: Path) -> tuple[str, list[str]]:
     """Print one page to `out`; return its title and any code lines too wide for the paper."""
     page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    page.set_default_timeout(120000)  # generous: a loaded 2-core machine is slow, not broken
     page.goto(url, wait_until="load")
     if page.locator(".math").count():
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30000)
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=120000)
         page.evaluate("() => MathJax.startup.promise")
     if page.locator(".nnkit-static-interact").count():
-        page.wait_for_selector(".nnkit-static-interact img", timeout=30000)
+        page.wait_for_selector(".nnkit-static-interact img", timeout=120000)
     page.evaluate(OPEN_SOLUTIONS if edition == "instructor" else DROP_SOLUTIONS)
     page.emulate_media(media="print")
     page.wait_for_timeout(300)
