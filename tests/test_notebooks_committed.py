@@ -139,6 +139,17 @@ def test_code_cells_fit_the_page():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_print_is_one_output(path):
+    """tools/nbexec.py joins the chunks a loaded kernel flushes separately; left split, the book shows
+    the second half of a printed line on a line of its own."""
+    for i, cell in enumerate(code_cells(load(path))):
+        outs = cell.get("outputs", [])
+        pairs = [(a.get("name"), b.get("name")) for a, b in zip(outs, outs[1:])
+                 if a["output_type"] == b["output_type"] == "stream" and a.get("name") == b.get("name")]
+        assert not pairs, f"{path.name} cell {i}: consecutive {pairs[0][0]} chunks (re-run tools/nbexec.py)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_printed_lines_fit_the_page(path):
     for i, cell in enumerate(code_cells(load(path))):
         for out in cell.get("outputs", []):

@@ -26,6 +26,19 @@ KEEP_NB_METADATA = {"kernelspec", "language_info", "widgets"}
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+def merge_streams(cell) -> None:
+    """Join consecutive stdout (or stderr) chunks into one output. A loaded kernel can flush one
+    print in two chunks, and the book then shows its second half on a line of its own."""
+    merged = []
+    for out in cell.outputs:
+        if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                and merged[-1].name == out.name):
+            merged[-1].text = "".join(merged[-1].text) + "".join(out.text)
+        else:
+            merged.append(out)
+    cell.outputs = merged
+
+
 def clean(nb: nbformat.NotebookNode) -> None:
     """Drop noisy metadata and give cells stable ids (position-based, so diffs stay small)."""
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}
@@ -35,6 +48,7 @@ def clean(nb: nbformat.NotebookNode) -> None:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA}
         cell["id"] = f"c{i:03d}"
         if cell.cell_type == "code":
+            merge_streams(cell)
             for out in cell.outputs:
                 out.get("metadata", {}).pop("execution", None)
 
