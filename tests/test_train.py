@@ -1,5 +1,5 @@
-"""Training smoke tests (seeded, a few seconds each): XOR, MLP and CNN on the shipped digits."""
-import time
+"""Training smoke tests (seeded, a few seconds each): XOR, MLP and CNN on the shipped digits.
+No wall-clock asserts: speed is measured by benchmarks/bench.py, side by side."""
 
 import numpy as np
 
@@ -28,13 +28,11 @@ def test_mlp_digits_at_least_95_percent():
     nnkit.manual_seed(0)
     Xtr, ytr, Xte, yte = load_digits(return_split=True)
     model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
-    t0 = time.perf_counter()
     h = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-2),
             DataLoader(TensorDataset(Xtr, ytr), 64, shuffle=True, seed=0), epochs=15,
             val_loader=DataLoader(TensorDataset(Xte, yte), 512), progress=False)
     assert h["val_acc"][-1] >= 0.95, h
     assert len(h["loss"]) == 15 and h["loss"][-1] < h["loss"][0]
-    assert time.perf_counter() - t0 < 20
 
 
 def test_cnn_digits_at_least_97_percent():
@@ -44,12 +42,10 @@ def test_cnn_digits_at_least_97_percent():
         nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 2 * 2, 10))
-    t0 = time.perf_counter()
     h = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=3e-3),
             DataLoader(TensorDataset(Xtr, ytr), 32, shuffle=True, seed=0), epochs=8,
             val_loader=DataLoader(TensorDataset(Xte, yte), 512), progress=False)
     assert h["val_acc"][-1] >= 0.97, h
-    assert time.perf_counter() - t0 < 40
 
 
 def test_rnn_learns_sine_next_step():
