@@ -233,6 +233,10 @@ def test_causal_mask_and_causality_of_the_stack():
     y2 = enc(x, mask=generate_square_subsequent_mask(6), is_causal=True).data
     np.testing.assert_allclose(y[0, :4], y2[0, :4], atol=1e-6)
     assert not np.allclose(y[0, 4:], y2[0, 4:])
+    with pytest.raises(ValueError, match="is_causal=True needs mask"):
+        enc(x, is_causal=True)                          # a hint without the mask: not causal
+    with pytest.raises(ValueError, match="is_causal=True needs attn_mask"):
+        enc.layers[0](x, is_causal=True)
 
 
 def test_encoder_extreme_inputs_stay_finite():

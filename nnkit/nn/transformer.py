@@ -105,7 +105,8 @@ class TransformerEncoder(Module):
     """A stack of ``num_layers`` copies of ``encoder_layer`` (deep copies: every layer starts
     from the same weights, as in PyTorch), then ``norm`` if given. Submodules ``layers.0``, ...,
     ``layers.{num_layers - 1}`` and ``norm``. ``forward(src, mask=None,
-    src_key_padding_mask=None, is_causal=None)`` passes the masks to every layer. Accepts and
+    src_key_padding_mask=None, is_causal=None)`` passes the masks to every layer; ``is_causal=True``
+    is a hint that ``mask`` is the causal mask and, as in PyTorch, needs it (ValueError without). Accepts and
     ignores PyTorch's ``enable_nested_tensor`` and ``mask_check`` (nnkit has no nested tensors).
 
     Book: ch-13-attention (eq-13-prenorm)."""
@@ -123,8 +124,14 @@ class TransformerEncoder(Module):
         self.norm = norm
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        if is_causal and mask is None:
+            # PyTorch raises too (its MultiheadAttention: "Need attn_mask if specifying the
+            # is_causal hint"); without the error the stack would silently see the future
+            raise ValueError("TransformerEncoder: is_causal=True needs mask, the causal mask itself "
+                             "(e.g. nnkit.nn.transformer.generate_square_subsequent_mask(S)); "
+                             "is_causal is only a hint, as in PyTorch")
         x = src
-        causal = bool(is_causal) and mask is not None
+        causal = bool(is_causal)
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=causal)
         if self.norm is not None:
