@@ -1,6 +1,8 @@
 """Embedding, GELU, scaled_dot_product_attention, MultiheadAttention and the Transformer encoder
 against PyTorch CPU in float64 (skipped when torch is not installed): outputs, returned weights,
 gradients of inputs and of every parameter, names and shapes of the parameters."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -10,29 +12,11 @@ import torch.nn.functional as TF
 import nnkit
 from nnkit import nn
 from nnkit.nn import functional as F
+from torch_pairs import close as _close, float64_default, pair  # noqa: F401  (the fixture is autouse)
 
 RTOL, ATOL = 1e-9, 1e-10
+close = functools.partial(_close, rtol=RTOL, atol=ATOL)
 rng = np.random.default_rng(0)
-
-
-@pytest.fixture(autouse=True)
-def float64_default():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-
-
-def pair(a, requires_grad=True):
-    a = np.asarray(a, dtype=np.float64)
-    return (nnkit.Tensor(a.copy(), requires_grad=requires_grad),
-            torch.tensor(a.copy(), requires_grad=requires_grad))
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    a = a.data if isinstance(a, nnkit.Tensor) else a
-    b = b.detach().numpy() if isinstance(b, torch.Tensor) else b
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
 def backward_both(outs_n, outs_t, seed=0):

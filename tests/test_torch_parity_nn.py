@@ -8,34 +8,10 @@ import torch.nn.functional as TF  # noqa: E402
 import nnkit  # noqa: E402
 from nnkit import nn, optim  # noqa: E402
 from nnkit.nn import functional as F  # noqa: E402
-
-RTOL, ATOL = 1e-9, 1e-9
-
-
-@pytest.fixture(autouse=True)
-def float64_default():
-    """Compare in float64; restore torch's default afterwards so other test files see float32."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-
+from torch_pairs import close, float64_default, pair  # noqa: E402,F401  (the fixture is autouse)
 
 def t2n(t):
     return t.detach().numpy()
-
-
-def pair(a, requires_grad=True):
-    """Same float64 data as an nnkit Tensor and a torch tensor."""
-    a = np.asarray(a, dtype=np.float64)
-    return (nnkit.Tensor(a.copy(), requires_grad=requires_grad),
-            torch.tensor(a.copy(), requires_grad=requires_grad))
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    a = a.data if isinstance(a, nnkit.Tensor) else a
-    b = t2n(b) if isinstance(b, torch.Tensor) else b
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
 def backward_both(out_n, out_t, seed=0):
